@@ -1,0 +1,14 @@
+# The production image: the ASGI app served by uvicorn workers.
+FROM python:3.12-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY liveblog ./liveblog
+COPY accounts ./accounts
+RUN pip install --no-cache-dir .
+COPY . .
+RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput --verbosity 0
+RUN useradd --create-home liveblog
+USER liveblog
+EXPOSE 8000
+CMD ["uvicorn", "liveblog.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

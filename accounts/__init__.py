@@ -1,0 +1,1 @@
+"""Accounts: journalists (custom user with byline details), newsroom roles and partner API keys."""

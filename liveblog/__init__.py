@@ -1,0 +1,1 @@
+"""Liveblog: the Django project package and the main app (events, posts, speakers, quotes)."""
