@@ -51,11 +51,12 @@ def api_key_find(*, raw_key: str) -> PartnerApiKey | None:
     ).first()
 
 
+@transaction.atomic
 def user_set_role(*, user: User, role: Role, by: User | None) -> User:
-    """Give a journalist exactly one newsroom role."""
+    """Give a journalist exactly one newsroom role (`by` is None only for setup scripts)."""
     if by is not None:
         permissions.require(by, "manage_users")
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
-    # get_or_create: the roles migration makes the groups, but a flushed database has none.
-    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    user.groups.add(Group.objects.get(name=role))
+    permissions.forget_roles(user)
     return user

@@ -5,7 +5,13 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import PartnerApiKey, Role, User
-from accounts.services import api_key_create, api_key_find, api_key_hash, api_key_revoke, user_set_role
+from accounts.services import (
+    api_key_create,
+    api_key_find,
+    api_key_hash,
+    api_key_revoke,
+    user_set_role,
+)
 
 
 @pytest.fixture
