@@ -1,12 +1,22 @@
-"""ASGI entry point: Django for HTTP; websockets are added by the live-stream work."""
+"""ASGI entry point: Django for HTTP, the live-event consumer for websockets."""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveblog.settings")
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-django_http = get_asgi_application()
+django_http = get_asgi_application()  # set Django up before importing consumers and models
 
-application = ProtocolTypeRouter({"http": django_http})
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from liveblog.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_http,
+        # Browsers send Origin; a page on another site cannot open our socket.
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    }
+)

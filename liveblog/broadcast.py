@@ -43,14 +43,15 @@ def change_publish(
         event=event, seq=seq, action=action, post=post, by=by, message=text
     )
     group = event_group(event.pk)
-    transaction.on_commit(lambda: change_send(group=group, text=text), robust=True)
+    transaction.on_commit(lambda: change_send(group=group, seq=seq, text=text), robust=True)
     return change
 
 
-def change_send(*, group: str, text: str) -> None:
+def change_send(*, group: str, seq: int, text: str) -> None:
     """Hand the ready text to the channel layer. A failure here loses nothing: the
     change is committed and logged, and readers fetch it on their next resume."""
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group, {"type": "live.change", "text": text})
+    # seq travels beside the text so consumers can order and de-duplicate without parsing JSON.
+    async_to_sync(layer.group_send)(group, {"type": "live.change", "seq": seq, "text": text})

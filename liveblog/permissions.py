@@ -34,6 +34,11 @@ def user_roles(user) -> frozenset[str]:
     return user._liveblog_roles
 
 
+def forget_roles(user) -> None:
+    """Drop the cached roles after they change."""
+    user.__dict__.pop("_liveblog_roles", None)
+
+
 def user_actions(user) -> frozenset[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()

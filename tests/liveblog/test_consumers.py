@@ -1,0 +1,234 @@
+"""The readers' websocket against real Redis: live changes, resume, and bad input."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import connections
+
+from liveblog import services
+from liveblog.asgi import application
+from liveblog.consumers import RESUME_LIMIT
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@pytest.fixture(autouse=True)
+async def close_worker_connections():
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+async def connect(slug, query="", origin=ORIGIN):
+    path = f"/ws/events/{slug}/" + (f"?{query}" if query else "")
+    communicator = WebsocketCommunicator(application, path, headers=[origin] if origin else [])
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def receive(communicator, timeout=5):
+    return json.loads(await communicator.receive_from(timeout=timeout))
+
+
+async def receive_all(communicator, timeout=0.5):
+    """Every frame that arrives until the socket stays quiet for `timeout` seconds."""
+    frames = []
+    # receive_nothing waits without consuming; a timed-out receive would cancel the app.
+    while not await communicator.receive_nothing(timeout=timeout):
+        frames.append(await receive(communicator))
+    return frames
+
+
+@sync_to_async
+def publish(event, by, headline="Update"):
+    draft = services.post_create_draft(event=event, by=by, headline=headline)
+    return services.post_publish(post=draft, by=by)
+
+
+@sync_to_async
+def edit(post, by, headline):
+    return services.post_edit(post=post, by=by, expected_version=post.version, headline=headline)
+
+
+@sync_to_async
+def retract(post, by):
+    return services.post_retract(post=post, by=by, note="Posted in error")
+
+
+async def test_publish_edit_and_retract_reach_a_connected_reader(editor, event):
+    reader, connected, _ = await connect(event.slug)
+    assert connected
+
+    post = await publish(event, editor, "First line")
+    published = await receive(reader)
+    post = await edit(post, editor, "First line, corrected")
+    edited = await receive(reader)
+    await retract(post, editor)
+    retracted = await receive(reader)
+
+    assert [m["seq"] for m in (published, edited, retracted)] == [1, 2, 3]
+    assert published["post"]["headline"] == "First line"
+    assert edited["action"] == "post_edited" and edited["post"]["headline"] == "First line, corrected"
+    assert retracted["post"] == {**retracted["post"], "id": post.pk, "status": "retracted"}
+    await reader.disconnect()
+
+
+async def test_resume_returns_exactly_the_missed_changes_in_order(editor, event):
+    posts = [await publish(event, editor, f"Post {i}") for i in range(5)]
+    await edit(posts[1], editor, "Post 1, edited")
+
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(text_data=json.dumps({"type": "resume", "after": 2}))
+    frames = await receive_all(reader)
+
+    assert [f["seq"] for f in frames] == [3, 4, 5, 6]
+    assert frames[-1]["post"]["headline"] == "Post 1, edited"
+    await reader.disconnect()
+
+
+async def test_resume_in_the_query_string_answers_at_connect(editor, event):
+    await publish(event, editor, "Before")
+    await publish(event, editor, "Missed")
+    reader, _, _ = await connect(event.slug, "after=1")
+    assert [f["post"]["headline"] for f in await receive_all(reader)] == ["Missed"]
+    await reader.disconnect()
+
+
+async def test_change_committed_during_a_resume_is_neither_lost_nor_duplicated(editor, event):
+    for i in range(3):
+        await publish(event, editor, f"Old {i}")
+    reader, _, _ = await connect(event.slug)
+
+    # The resume and a new publish race: whichever wins, seq 4 must arrive exactly once.
+    await asyncio.gather(
+        reader.send_to(text_data=json.dumps({"type": "resume", "after": 0})),
+        publish(event, editor, "Racing"),
+    )
+    frames = await receive_all(reader, timeout=1)
+
+    assert [f["seq"] for f in frames] == [1, 2, 3, 4]
+    await reader.disconnect()
+
+
+@pytest.mark.parametrize("commit_while", ["before_log_read", "after_log_read"])
+async def test_commit_at_either_side_of_the_log_read_arrives_once(editor, event, monkeypatch, commit_while):
+    """Force the race: a publish commits just before, or just after, the resume reads the log."""
+    from liveblog import consumers
+
+    for i in range(2):
+        await publish(event, editor, f"Old {i}")
+    read_log = consumers.changes_after
+
+    async def racing_read(*args):
+        if commit_while == "before_log_read":
+            await publish(event, editor, "Racing")
+            return await read_log(*args)
+        result = await read_log(*args)
+        await publish(event, editor, "Racing")
+        return result
+
+    monkeypatch.setattr(consumers, "changes_after", racing_read)
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
+    frames = await receive_all(reader, timeout=1)
+
+    assert [f["seq"] for f in frames] == [1, 2, 3]
+    assert frames[-1]["post"]["headline"] == "Racing"
+    await reader.disconnect()
+
+
+async def test_live_changes_already_replayed_are_not_sent_again(editor, event):
+    reader, _, _ = await connect(event.slug)
+    await publish(event, editor, "One")
+    # The live copy of seq 1 is queued; a resume from 0 sends seq 1 from the log first.
+    await reader.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
+    await publish(event, editor, "Two")
+    assert [f["seq"] for f in await receive_all(reader, timeout=1)] == [1, 2]
+    await reader.disconnect()
+
+
+async def test_resume_from_too_far_back_asks_the_reader_to_reload(editor, event, monkeypatch):
+    monkeypatch.setattr("liveblog.consumers.RESUME_LIMIT", 2)
+    for i in range(4):
+        await publish(event, editor, f"Post {i}")
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
+    assert await receive(reader) == {"type": "reload", "reason": "too_far_behind"}
+    await reader.disconnect()
+
+
+async def test_resume_from_a_number_the_server_never_gave_asks_to_reload(editor, event):
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(text_data=json.dumps({"type": "resume", "after": 99}))
+    assert await receive(reader) == {"type": "reload", "reason": "unknown_seq"}
+    await reader.disconnect()
+
+
+def test_resume_limit_is_documented():
+    from pathlib import Path
+
+    protocol = (Path(__file__).resolve().parents[2] / "docs" / "live-protocol.md").read_text()
+    assert f"{RESUME_LIMIT} changes" in protocol
+
+
+async def test_unknown_event_gets_an_error_frame_and_close_code(db):
+    reader, connected, _ = await connect("no-such-event")
+    assert connected
+    assert (await receive(reader))["code"] == "unknown_event"
+    assert (await reader.receive_output(timeout=5))["code"] == 4404
+
+
+async def test_unknown_path_gets_an_error_frame(db):
+    communicator = WebsocketCommunicator(application, "/ws/elsewhere/", headers=[ORIGIN])
+    await communicator.connect(timeout=5)
+    assert (await receive(communicator))["code"] == "unknown_path"
+
+
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [
+        ("not json{", "bad_json"),
+        ('["resume"]', "unknown_type"),
+        ('{"type": "subscribe"}', "unknown_type"),
+        ('{"type": "resume", "after": "soon"}', "bad_resume"),
+        ('{"type": "resume", "after": -4}', "bad_resume"),
+        ('{"type": "resume"}', "bad_resume"),
+    ],
+)
+async def test_bad_input_gets_an_error_frame_and_the_socket_stays_useful(editor, event, sent, code):
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(text_data=sent)
+    assert (await receive(reader))["code"] == code
+    await publish(event, editor, "Still live")
+    assert (await receive(reader))["post"]["headline"] == "Still live"
+    await reader.disconnect()
+
+
+async def test_binary_frames_are_refused(event):
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(bytes_data=b"\x00\x01")
+    assert (await receive(reader))["code"] == "binary_not_supported"
+    await reader.disconnect()
+
+
+async def test_oversized_frame_is_refused_and_closed(event):
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(text_data=json.dumps({"type": "resume", "after": 1, "pad": "x" * 5000}))
+    assert (await receive(reader))["code"] == "frame_too_large"
+    assert (await reader.receive_output(timeout=5))["code"] == 1009
+
+
+async def test_ping_is_answered(event):
+    reader, _, _ = await connect(event.slug)
+    await reader.send_to(text_data='{"type": "ping"}')
+    assert await receive(reader) == {"type": "pong"}
+    await reader.disconnect()
+
+
+async def test_socket_from_another_site_is_refused(event):
+    _, connected, _ = await connect(event.slug, origin=(b"origin", b"https://evil.example"))
+    assert not connected
