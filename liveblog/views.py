@@ -1,10 +1,24 @@
 """Pages for readers: thin views over the selectors."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from liveblog.models import Event
-from liveblog.selectors import event_published_posts, events_for_index
+from liveblog import seo
+from liveblog.models import Event, Post, Speaker
+from liveblog.selectors import (
+    StreamCursor,
+    event_post_public,
+    event_stream_page,
+    events_for_index,
+    post_stream_cursor,
+    speaker_published_quotes,
+)
+
+
+def _feed_url(event: Event) -> str:
+    return reverse("liveblog:event-feed", kwargs={"slug": event.slug})
 
 
 @require_safe
@@ -15,12 +29,76 @@ def event_index(request):
 @require_safe
 def event_live(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
+    live_path = event.get_absolute_url()
+    before = request.GET.get("before")
+    try:
+        cursor = None if before is None else StreamCursor.parse(before)
+    except ValueError:
+        return render(
+            request,
+            "400.html",
+            {
+                "message": "This link to older posts is not valid.",
+                "back_url": live_path,
+                "back_label": f"Go to the latest updates on {event.title}",
+            },
+            status=400,
+        )
+    page = event_stream_page(event=event, before=cursor)
+    live_url = request.build_absolute_uri(live_path)
+    context = {
+        "event": event,
+        "page": page,
+        "posts": page.posts,
+        "feed_url": _feed_url(event),
+        "share_title": event.title,
+        "share_description": seo.event_summary(event),
+    }
+    if page.is_first:
+        context["key_points"] = list(event.key_points.all())
+        context["canonical_url"] = live_url
+        context["json_ld"] = seo.json_ld(seo.live_blog_posting(event=event, posts=page.posts, url=live_url))
+    else:
+        context["canonical_url"] = f"{live_url}?before={cursor}"
+    return render(request, "liveblog/event_live.html", context)
+
+
+@require_safe
+def post_detail(request, slug: str, pk: int):
+    """One post on a page of its own: a stable link to share, whichever page of the stream it is on."""
+    try:
+        post = event_post_public(event_slug=slug, post_id=pk)
+    except Post.DoesNotExist:
+        raise Http404("No such post in this event.") from None
+    event = post.event
+    context = {"event": event, "post": post, "feed_url": _feed_url(event)}
+    if post.status == Post.Status.RETRACTED:
+        # Gone, not missing: the post existed and readers may hold links to it.
+        return render(request, "liveblog/post_retracted.html", context, status=410)
+    cursor = post_stream_cursor(post=post)
+    stream_path = event.get_absolute_url() + (f"?before={cursor}" if cursor else "")
+    title = seo.post_title(post)
+    context.update(
+        title=title,
+        stream_url=f"{stream_path}#{post.anchor}",
+        canonical_url=request.build_absolute_uri(request.path),
+        share_title=title,
+        share_description=seo.post_summary(post) or seo.event_summary(event),
+    )
+    return render(request, "liveblog/post_detail.html", context)
+
+
+@require_safe
+def speaker_detail(request, slug: str):
+    speaker = get_object_or_404(Speaker, slug=slug)
     return render(
         request,
-        "liveblog/event_live.html",
+        "liveblog/speaker_detail.html",
         {
-            "event": event,
-            "key_points": list(event.key_points.all()),
-            "posts": event_published_posts(event=event),
+            "speaker": speaker,
+            "quotes": speaker_published_quotes(speaker=speaker),
+            "canonical_url": request.build_absolute_uri(request.path),
+            "share_title": speaker.name,
+            "share_description": speaker.description or speaker.bio,
         },
     )

@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from liveblog import services
+from accounts.models import User
+from liveblog import rendering, services
+from liveblog.selectors import STREAM_PAGE_SIZE, post_for_render
 from liveblog.services import QuoteInput
 
 
@@ -89,7 +91,7 @@ def test_pages_refuse_writes(client, event):
     assert client.post(live_url(event)).status_code == 405
 
 
-@pytest.mark.parametrize("post_count", [1, 25])
+@pytest.mark.parametrize("post_count", [1, 45])
 def test_live_page_query_count_does_not_grow_with_posts(
     client, editor, event, speaker, publish, post_count, django_assert_num_queries
 ):
@@ -99,7 +101,7 @@ def test_live_page_query_count_does_not_grow_with_posts(
     # event, key points, posts, bylines with authors, quotes with speakers
     with django_assert_num_queries(5):
         response = client.get(live_url(event))
-    assert response.content.decode().count('class="post ') == post_count
+    assert response.content.decode().count('class="post ') == min(post_count, STREAM_PAGE_SIZE)
 
 
 @pytest.mark.parametrize("event_count", [1, 10])
@@ -108,3 +110,69 @@ def test_index_query_count_does_not_grow_with_events(client, editor, event_count
         services.event_create(title=f"Event {i}", by=editor)
     with django_assert_num_queries(1):
         client.get("/")
+
+
+def test_live_page_carries_the_hooks_the_live_script_relies_on(client, event, publish):
+    post = publish("Hooked")
+    page = client.get(live_url(event)).content.decode()
+    assert (
+        f'<article class="event" id="event" data-event="{event.slug}" data-seq="{event.seq + 1}" '
+        f'data-live-socket="/ws/events/{event.slug}/">'
+    ) in page
+    assert '<p class="status status--live" data-event-status>Live</p>' in page
+    assert '<h1 class="event__title" data-event-title>Coalition summit</h1>' in page
+    assert 'class="event__standfirst" data-event-standfirst' in page
+    assert '<button type="button" class="new-posts" id="new-posts" hidden></button>' in page
+    assert page.index('id="new-posts"') < page.index('<div class="stream__posts" id="stream-posts">')
+    assert '<div id="live-announcer" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>' in page
+    assert '<script src="/static/liveblog/live.js" defer></script>' in page
+    assert f'id="post-{post.pk}" data-post-id="{post.pk}"' in page
+
+
+def test_live_page_without_posts_says_so_in_the_empty_state(client, event):
+    page = client.get(live_url(event)).content.decode()
+    assert '<p class="stream__empty" id="stream-empty">' in page
+    assert '<section class="key-points" id="key-points" aria-labelledby="key-points-heading" hidden>' in page
+
+
+def test_post_fragment_links_its_permalink_and_marks_its_time_for_the_script(editor):
+    event = services.event_create(title="Tokyo briefing", by=editor, status="live", time_zone="Asia/Tokyo")
+    draft = services.post_create_draft(event=event, by=editor, headline="Briefing")
+    post = services.post_publish(post=draft, by=editor, at=datetime(2025, 3, 15, 9, 30, tzinfo=UTC))
+
+    fragment = rendering.post_fragment(post_for_render(post_id=post.pk))
+
+    assert fragment.startswith(f'<article class="post post--update" id="post-{post.pk}" data-post-id="{post.pk}"')
+    assert f'href="/live/{event.slug}/posts/{post.pk}/"' in fragment
+    assert '<time class="post__time" datetime="2025-03-15T18:30:00+09:00">18:30 JST</time>' in fragment
+    assert '<span class="post__ago" data-since="2025-03-15T18:30:00+09:00"></span>' in fragment
+    assert '<h3 class="post__headline"' in fragment
+
+
+def test_post_shows_kind_label_and_quote_speaker_links_to_speaker_page(client, event, speaker, publish):
+    publish("Starmer speaks", kind="quote", quotes=[QuoteInput(speaker, "sooner or later")])
+    page = client.get(live_url(event)).content.decode()
+    assert '<span class="label label--quote">Quote</span>' in page
+    assert f'<a class="quote__speaker" href="/speakers/{speaker.slug}/">Keir Starmer</a>' in page
+
+
+def test_byline_shows_avatar_only_when_the_author_has_one(client, editor, contributor, event):
+    User.objects.filter(pk=editor.pk).update(avatar="avatars/ada.png")
+    draft = services.post_create_draft(
+        event=event, by=editor, headline="Two voices", authors=[editor, contributor]
+    )
+    services.post_publish(post=draft, by=editor)
+
+    page = client.get(live_url(event)).content.decode()
+
+    assert page.count('class="byline__avatar"') == 1
+    assert '<img class="byline__avatar" src="/media/avatars/ada.png" alt="" width="32" height="32"' in page
+    assert "Cal Contributor" in page and "Reporter" in page
+
+
+def test_edited_post_says_when_it_was_updated(client, editor, event, publish):
+    post = publish("First take")
+    services.post_edit(post=post, by=editor, expected_version=post.version, headline="Second take")
+    page = client.get(live_url(event)).content.decode()
+    assert "Second take" in page
+    assert '<p class="post__updated">Updated <time datetime=' in page

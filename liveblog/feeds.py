@@ -1,0 +1,74 @@
+"""The Atom feed of an event (RFC 4287): its latest published posts, for feed readers and partners."""
+
+import re
+
+from django.contrib.syndication.views import Feed
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from liveblog import seo
+from liveblog.models import Event, Post
+from liveblog.selectors import event_feed_posts
+
+# XML 1.0 forbids these; one pasted into a headline must not turn the feed into an error.
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _XML_FORBIDDEN.sub("", value)
+
+
+class PostAtomFeed(Atom1Feed):
+    """Atom with the post's HTML as <content> and one <author> per byline, not just the first."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in item["author_names"]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
+        handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class EventFeed(Feed):
+    feed_type = PostAtomFeed
+
+    def get_object(self, request, slug: str) -> Event:
+        return Event.objects.get(slug=slug)
+
+    def title(self, event: Event) -> str:
+        return _xml_text(event.title)
+
+    def subtitle(self, event: Event) -> str:
+        return _xml_text(seo.event_summary(event))
+
+    def link(self, event: Event) -> str:
+        return event.get_absolute_url()
+
+    def items(self, event: Event):
+        return event_feed_posts(event=event)
+
+    def item_title(self, post: Post) -> str:
+        # Atom titles are text, escaped once by the XML writer, unlike RSS's double escaping.
+        return _xml_text(seo.post_title(post))
+
+    def item_description(self, post: Post) -> None:
+        """No <summary>: the whole post goes in <content>."""
+        return None
+
+    def item_link(self, post: Post) -> str:
+        return reverse("liveblog:post-detail", kwargs={"slug": post.event.slug, "pk": post.pk})
+
+    def item_pubdate(self, post: Post):
+        return post.published_at
+
+    def item_updateddate(self, post: Post):
+        return seo.post_modified_at(post)
+
+    def item_extra_kwargs(self, post: Post) -> dict:
+        content = render_to_string("liveblog/_feed_content.html", {"post": post}).strip()
+        return {
+            "author_names": [_xml_text(byline.author.byline_name) for byline in post.bylines.all()],
+            "content_html": _xml_text(content),
+        }

@@ -1,0 +1,107 @@
+"""What machines read about a page: schema.org JSON-LD for search engines, and the plain-text
+titles and summaries that link previews and feeds show."""
+
+import json
+from datetime import datetime
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from liveblog.models import Event, Post
+from liveblog.sanitize import html_to_text
+
+# Search engines cut headlines longer than this (schema.org "headline" guidance for articles).
+TITLE_CHARS = 110
+SUMMARY_CHARS = 200
+
+# A JSON string may contain "</script>" or "<!--"; as \u003c... it can neither end nor
+# confuse the script element, and JSON parsers read the same text.
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def post_text(post: Post) -> str:
+    """The post as plain text: the body, then each quote with who said it."""
+    parts = [html_to_text(post.body_html)]
+    for quote in post.quotes.all():
+        said_by = ", ".join(part for part in (quote.speaker.name, quote.speaker.description) if part)
+        parts.append(f"\u201c{quote.text}\u201d \u2013 {said_by}")
+    return "\n".join(part for part in parts if part)
+
+
+def post_title(post: Post) -> str:
+    """The headline, or for a post without one the start of its text."""
+    if post.headline:
+        return post.headline
+    text = _one_line(post_text(post))
+    return Truncator(text).chars(TITLE_CHARS) if text else post.get_kind_display()
+
+
+def post_summary(post: Post) -> str:
+    return Truncator(_one_line(post_text(post))).chars(SUMMARY_CHARS)
+
+
+def event_summary(event: Event) -> str:
+    return event.standfirst or f"Live coverage: {event.title}"
+
+
+def post_modified_at(post: Post) -> datetime:
+    return post.updated_at or post.published_at
+
+
+def blog_posting(post: Post, *, url: str) -> dict:
+    """One post as a schema.org BlogPosting; `url` is where a reader finds it."""
+    return {
+        "@type": "BlogPosting",
+        "@id": url,
+        "url": url,
+        "headline": Truncator(post_title(post)).chars(TITLE_CHARS),
+        "articleBody": post_text(post),
+        "author": [
+            {"@type": "Person", "name": byline.author.byline_name} for byline in post.bylines.all()
+        ],
+        "datePublished": _iso(post.published_at),
+        "dateModified": _iso(post_modified_at(post)),
+    }
+
+
+def live_blog_posting(*, event: Event, posts: list[Post], url: str) -> dict:
+    """The live page as a schema.org LiveBlogPosting (https://schema.org/LiveBlogPosting).
+
+    `url` is the absolute address of the live page; each post is linked by its
+    anchor there. coverageEndTime is only given once coverage has ended, as
+    schema.org asks: a live blog still running has no end time yet.
+    """
+    published_at = event.starts_at or event.created_at
+    modified = [post_modified_at(post) for post in posts]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "@id": url,
+        "url": url,
+        "headline": Truncator(event.title).chars(TITLE_CHARS),
+        "name": event.title,
+        "description": event_summary(event),
+        "datePublished": _iso(published_at),
+        "dateModified": _iso(max([published_at, *modified])),
+    }
+    if event.starts_at:
+        data["coverageStartTime"] = _iso(event.starts_at)
+    if event.status == Event.Status.ENDED and event.ends_at:
+        data["coverageEndTime"] = _iso(event.ends_at)
+    data["liveBlogUpdate"] = [blog_posting(post, url=f"{url}#{post.anchor}") for post in posts]
+    return data
+
+
+def json_ld(data: dict) -> SafeString:
+    """`data` as JSON that is safe to place between <script type="application/ld+json"> tags."""
+    text = json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    # Safe: the only characters that could end or reopen markup are escaped just above.
+    return mark_safe(text)  # noqa: S308
