@@ -41,5 +41,19 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# `make bench`: the websocket fan-out bench (bench/fanout, BENCHMARKS.md). Not part of test or CI.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/liveblog_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/5
+BENCH_ARGS ?=
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	@touch $@ $(VENV)/.installed-run
+
+bench: $(VENV)/.installed-bench
+	DEBUG=0 SECRET_KEY="bench-$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" ALLOWED_HOSTS=127.0.0.1,localhost \
+	DATABASE_CONN_MAX_AGE=60 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" \
+		timeout --kill-after=30 1800 $(BIN)/python -m bench.fanout $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -108,12 +108,29 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # The in-memory layer only works inside one process; production runs several
 # workers, so they share Redis pub/sub, which fans a broadcast out once per worker.
+# Readers' sockets take no layer channel of their own: each process subscribes once
+# per event (liveblog/fanout.py), so neither layer holds per-socket queues.
+# Pub/sub, not RedisChannelLayer: that one holds a pooled connection per waiting
+# channel, past redis-py's default pool of 100 under load. The timeouts are set,
+# not inherited (redis-py 8 reads every reply with a 5 s default): a PUBLISH reply
+# is read on a worker's event loop, so a busy loop must not pass for a dead Redis,
+# while a Redis that is really gone still fails in bounded time. BENCHMARKS.md.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": 5,
+                        "socket_timeout": 30,
+                        # PING an idle subscription now and then, so a dropped one reconnects.
+                        "health_check_interval": 30,
+                    }
+                ]
+            },
         }
     }
 else:

@@ -1,0 +1,146 @@
+"""The process-local fan-out hub, and the consumer's direct path out of it."""
+
+import asyncio
+
+from channels.layers import InMemoryChannelLayer
+
+from liveblog.consumers import LiveEventConsumer
+from liveblog.fanout import hub_for
+
+GROUP = "event-1"
+
+
+class Member:
+    def __init__(self, fail=False):
+        self.seen = []
+        self.fail = fail
+
+    def hub_deliver(self, message):
+        if self.fail:
+            raise RuntimeError("broken member")
+        self.seen.append(message["seq"])
+
+
+async def settle(condition, timeout=2.0):
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_one_layer_subscription_per_group_serves_every_member_in_order():
+    layer = InMemoryChannelLayer()
+    hub = hub_for(layer)
+    first, second = Member(), Member()
+    await hub.join(GROUP, first)
+    await hub.join(GROUP, second)
+    assert hub_for(layer) is hub
+    assert len(layer.groups[GROUP]) == 1
+
+    for seq in (1, 2, 3):
+        await layer.group_send(GROUP, {"type": "live.change", "seq": seq, "text": "{}"})
+    await settle(lambda: len(second.seen) == 3)
+
+    assert first.seen == second.seen == [1, 2, 3]
+    hub.leave(GROUP, first)
+    hub.leave(GROUP, second)
+
+
+async def test_the_last_member_to_leave_ends_the_subscription():
+    layer = InMemoryChannelLayer()
+    hub = hub_for(layer)
+    member = Member()
+    await hub.join(GROUP, member)
+    hub.leave(GROUP, member)
+    hub.leave(GROUP, member)  # twice is harmless
+
+    await settle(lambda: not layer.groups.get(GROUP))
+    assert hub.members == {}
+    # A new reader subscribes again from scratch.
+    await hub.join(GROUP, member)
+    await layer.group_send(GROUP, {"type": "live.change", "seq": 1, "text": "{}"})
+    await settle(lambda: member.seen == [1])
+    hub.leave(GROUP, member)
+
+
+async def test_a_failing_member_does_not_stop_the_others():
+    layer = InMemoryChannelLayer()
+    hub = hub_for(layer)
+    broken, healthy = Member(fail=True), Member()
+    await hub.join(GROUP, broken)
+    await hub.join(GROUP, healthy)
+    await layer.group_send(GROUP, {"type": "live.change", "seq": 1, "text": "{}"})
+    await layer.group_send(GROUP, {"type": "live.change", "seq": 2, "text": "{}"})
+    await settle(lambda: healthy.seen == [1, 2])
+    hub.leave(GROUP, broken)
+    hub.leave(GROUP, healthy)
+
+
+def consumer_with(send) -> LiveEventConsumer:
+    consumer = LiveEventConsumer()
+    consumer.base_send = send
+    consumer._inbox = asyncio.Queue()
+    consumer.last_seq = 0
+    return consumer
+
+
+def change(seq):
+    return {"type": "live.change", "seq": seq, "text": f'{{"seq":{seq}}}'}
+
+
+async def test_an_idle_socket_gets_changes_without_a_task_and_drops_duplicates():
+    sent = []
+
+    async def send(message):
+        sent.append(message["text"])
+
+    consumer = consumer_with(send)
+    for seq in (1, 2, 2, 3):
+        consumer.hub_deliver(change(seq))
+
+    assert sent == ['{"seq":1}', '{"seq":2}', '{"seq":3}']
+    assert consumer._inbox.empty()
+
+
+async def test_a_send_the_server_makes_wait_keeps_later_changes_behind_it():
+    sent = []
+    drained = asyncio.Event()
+
+    async def send(message):
+        if not sent and not drained.is_set():
+            await drained.wait()  # back-pressure on the first frame
+        sent.append(message["text"])
+
+    consumer = consumer_with(send)
+    consumer.hub_deliver(change(1))
+    consumer.hub_deliver(change(2))
+    assert sent == [] and consumer._in_flight is not None and consumer._inbox.qsize() == 1
+
+    dispatching = asyncio.ensure_future(consumer.dispatch(consumer._inbox.get_nowait()))
+    await asyncio.sleep(0.01)
+    assert sent == []  # change 2 waits for change 1
+    drained.set()
+    await dispatching
+
+    assert sent == ['{"seq":1}', '{"seq":2}']
+    assert consumer._in_flight is None and consumer._queued == 0
+    consumer.hub_deliver(change(3))
+    assert sent[-1] == '{"seq":3}'
+
+
+async def test_a_busy_consumer_queues_live_changes_for_its_dispatch_loop():
+    sent = []
+
+    async def send(message):
+        sent.append(message["text"])
+
+    consumer = consumer_with(send)
+    consumer._busy = 1  # e.g. answering a resume
+    consumer.hub_deliver(change(1))
+    assert sent == [] and consumer._inbox.qsize() == 1
+    consumer._busy = 0
+    consumer.hub_deliver(change(2))  # still behind change 1
+    assert consumer._inbox.qsize() == 2
+
+    while not consumer._inbox.empty():
+        await consumer.dispatch(consumer._inbox.get_nowait())
+    assert sent == ['{"seq":1}', '{"seq":2}']
