@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, the live-event consumer for websockets."""
+"""ASGI entry point: Django for HTTP, the live-event consumer for websockets, and the
+in-process scheduler on the embedded default (lifespan)."""
 
 import os
 
@@ -12,11 +13,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from liveblog.routing import websocket_urlpatterns  # noqa: E402
+from liveblog.scheduler import LifespanScheduler  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_http,
         # Browsers send Origin; a page on another site cannot open our socket.
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "lifespan": LifespanScheduler(),
     }
 )

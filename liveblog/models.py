@@ -132,7 +132,7 @@ class Post(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="posts")
     headline = models.CharField(max_length=200, blank=True)
-    body = models.TextField(blank=True, help_text="What the journalist wrote (HTML).")
+    body = models.TextField(blank=True, help_text="What the journalist wrote (Markdown; see liveblog/markup.py).")
     body_html = models.TextField(blank=True, editable=False, help_text="The body, sanitized for readers.")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.UPDATE)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
@@ -144,11 +144,17 @@ class Post(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    # Whose authority the scheduler publishes with when the time comes.
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     # Set when a published post is edited; readers see "Updated HH:MM".
     updated_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     retraction_note = models.CharField(max_length=300, blank=True)
+    # Shown under an edited post, e.g. "An earlier version misnamed the Finnish president."
+    correction_note = models.CharField(max_length=300, blank=True)
     is_pinned = models.BooleanField(default=False)
     is_key_event = models.BooleanField(default=False)
     # The event seq of this post's last public change; drafts have none.
@@ -178,6 +184,10 @@ class Post(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
                 name="post_published_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled") | models.Q(scheduled_for__isnull=False),
+                name="post_scheduled_has_time",
             ),
         ]
 
@@ -231,6 +241,37 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.speaker}: {self.text[:60]}"
+
+
+def validate_image_size(file) -> None:
+    if file.size > PostImage.MAX_BYTES:
+        raise ValidationError(f"Images are limited to {PostImage.MAX_BYTES // (1024 * 1024)} MB.")
+
+
+class PostImage(models.Model):
+    """A picture in a post. Alt text is required: every reader should get the picture's point."""
+
+    MAX_BYTES = 8 * 1024 * 1024
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        upload_to="posts/%Y/%m/", width_field="width", height_field="height", validators=[validate_image_size]
+    )
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    alt_text = models.CharField(max_length=300, help_text="What the picture shows, for readers who cannot see it.")
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(max_length=120, blank=True, help_text='e.g. "Reuters" or "Photo: Jane Doe".')
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=not_blank("alt_text"), name="post_image_alt_text_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_text
 
 
 class EventChange(models.Model):

@@ -38,6 +38,18 @@ def post_state(post: Post) -> dict:
         "is_key_event": post.is_key_event,
         "published_at": _iso(post.published_at),
         "updated_at": _iso(post.updated_at),
+        "correction_note": post.correction_note,
+        "images": [
+            {
+                "url": image.image.url,
+                "width": image.width,
+                "height": image.height,
+                "alt_text": image.alt_text,
+                "caption": image.caption,
+                "credit": image.credit,
+            }
+            for image in post.images.all()
+        ],
         "authors": [
             {"name": byline.author.byline_name, "job_title": byline.author.job_title}
             for byline in post.bylines.all()

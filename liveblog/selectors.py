@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
-from liveblog.models import Byline, Event, EventChange, Post, Quote, Speaker
+from liveblog.models import Byline, Event, EventChange, Post, PostImage, Quote, Speaker
 
 # Posts per page of the live stream: enough to read for a while, small enough to stay light.
 STREAM_PAGE_SIZE = 20
@@ -37,6 +37,7 @@ def posts_with_relations(queryset: QuerySet[Post] | None = None) -> QuerySet[Pos
     return queryset.select_related("event").prefetch_related(
         Prefetch("bylines", queryset=Byline.objects.select_related("author").order_by("position")),
         Prefetch("quotes", queryset=Quote.objects.select_related("speaker").order_by("position", "id")),
+        Prefetch("images", queryset=PostImage.objects.order_by("position", "id")),
     )
 
 

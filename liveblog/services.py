@@ -5,32 +5,51 @@ functions, so every change is permission-checked, sanitized, recorded as a
 revision and, when readers can see it, numbered and pushed after commit.
 """
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from liveblog import permissions, rendering
 from liveblog.broadcast import change_publish, event_lock, seq_take
-from liveblog.models import Byline, Event, EventChange, KeyPoint, Post, Quote, Revision, Speaker
-from liveblog.sanitize import sanitize_html
+from liveblog.markup import render_body
+from liveblog.models import (
+    Byline,
+    Event,
+    EventChange,
+    KeyPoint,
+    Post,
+    PostImage,
+    Quote,
+    Revision,
+    Speaker,
+)
 from liveblog.selectors import post_for_render
+
+logger = logging.getLogger(__name__)
 
 MAX_KEY_POINTS = 12
 
 
 class StaleVersionError(Exception):
-    """Someone saved the post after the version this edit started from."""
+    """Someone saved the post after the version this edit started from.
 
-    def __init__(self, *, current: Post):
+    `changes` says who changed what since then, so the journalist can see
+    their colleague's work before deciding what to keep.
+    """
+
+    def __init__(self, *, current: Post, changes: list[dict] | None = None):
         self.current = current
+        self.changes = changes or []
+        who = ", ".join(dict.fromkeys(change["by"] for change in self.changes)) or "someone else"
         super().__init__(
-            f"This post was changed by someone else (now version {current.version}); "
-            "reload it to see their changes before saving yours."
+            f"This post was changed by {who} while you were editing it (it is now at version "
+            f"{current.version}); your changes were not saved."
         )
 
 
@@ -216,23 +235,26 @@ def post_edit(
     body: str | None = None,
     kind: str | None = None,
     authors: Sequence | None = None,
+    correction_note: str | None = None,
+    action: str = "edit",
 ) -> Post:
     """Change a post's content. Readers see a published post change in place, marked "Updated"."""
     event = event_lock(event_id=post.event_id)
     post = _post_lock(post.pk)
     permissions.require(by, "edit", post)
-    if post.version != expected_version:
-        raise StaleVersionError(current=post)
+    _version_check(post, expected_version)
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be edited.")
     _post_apply_content(post, headline=headline, body=body)
     if kind is not None:
         post.kind = kind
+    if correction_note is not None:
+        post.correction_note = correction_note.strip()
     if authors is not None:
         _bylines_set(post, authors)
     if post.status == Post.Status.PUBLISHED:
         post.updated_at = timezone.now()
-    return _post_save(event, post, by=by, action="edit", public_action=EventChange.Action.POST_EDITED)
+    return _post_save(event, post, by=by, action=action, public_action=EventChange.Action.POST_EDITED)
 
 
 @transaction.atomic
@@ -284,6 +306,160 @@ def post_retract(*, post: Post, by, note: str = "") -> Post:
     return _post_save(event, post, by=by, action="retract", public_action=EventChange.Action.POST_RETRACTED)
 
 
+@transaction.atomic
+def post_schedule(*, post: Post, by, at: datetime, expected_version: int | None = None) -> Post:
+    """Have a draft published automatically at `at` (by the scheduler, with `by`'s authority)."""
+    event = event_lock(event_id=post.event_id)
+    post = _post_lock(post.pk)
+    permissions.require(by, "publish", post)
+    _version_check(post, expected_version)
+    if post.status not in (Post.Status.DRAFT, Post.Status.SCHEDULED):
+        raise ValidationError("Only a draft can be scheduled.")
+    if at <= timezone.now():
+        raise ValidationError("Choose a time in the future, or publish now.")
+    post.status = Post.Status.SCHEDULED
+    post.scheduled_for = at
+    post.scheduled_by = by
+    return _post_save(event, post, by=by, action="schedule")
+
+
+@transaction.atomic
+def post_unschedule(*, post: Post, by, expected_version: int | None = None) -> Post:
+    """Turn a scheduled post back into a draft."""
+    event = event_lock(event_id=post.event_id)
+    post = _post_lock(post.pk)
+    permissions.require(by, "publish", post)
+    _version_check(post, expected_version)
+    if post.status != Post.Status.SCHEDULED:
+        raise ValidationError("This post is not scheduled.")
+    post.status = Post.Status.DRAFT
+    post.scheduled_for = None
+    post.scheduled_by = None
+    return _post_save(event, post, by=by, action="unschedule")
+
+
+def posts_publish_due(*, now: datetime | None = None) -> list[Post]:
+    """Publish every scheduled post whose time has come (the scheduler calls this)."""
+    now = now or timezone.now()
+    due = Post.objects.filter(status=Post.Status.SCHEDULED, scheduled_for__lte=now).order_by("scheduled_for", "id")
+    published = []
+    for post_id, event_id in due.values_list("pk", "event_id"):
+        with transaction.atomic():
+            event_lock(event_id=event_id)
+            # Still scheduled and due? An editor may have unscheduled or published it meanwhile.
+            post = (
+                Post.objects.select_for_update(of=("self",))
+                .filter(pk=post_id, status=Post.Status.SCHEDULED, scheduled_for__lte=now)
+                .select_related("scheduled_by")
+                .first()
+            )
+            if post is None:
+                continue
+            try:
+                published.append(post_publish(post=post, by=post.scheduled_by))
+            except (ValidationError, PermissionDenied) as refused:
+                # Nobody to ask: park it as a draft, where the newsroom will see it.
+                logger.warning("Scheduled post %s not published: %s", post.pk, refused)
+                Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT, scheduled_for=None)
+    return published
+
+
+@transaction.atomic
+def post_restore_revision(*, post: Post, revision: Revision, by, expected_version: int) -> Post:
+    """Bring back an earlier version's headline, body, kind and correction note, as a new change."""
+    if revision.post_id != post.pk:
+        raise ValidationError("That revision belongs to another post.")
+    snapshot = revision.snapshot
+    return post_edit(
+        post=post,
+        by=by,
+        expected_version=expected_version,
+        headline=snapshot.get("headline", ""),
+        body=snapshot.get("body", ""),
+        kind=snapshot.get("kind"),
+        correction_note=snapshot.get("correction_note", ""),
+        action=f"restore v{revision.version}",
+    )
+
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+
+
+@transaction.atomic
+def image_add(*, post: Post, by, image, alt_text: str, caption: str = "", credit: str = "") -> PostImage:
+    """Attach an uploaded picture (JPEG, PNG, GIF or WebP) with its alt text, caption and credit."""
+    event = event_lock(event_id=post.event_id)
+    post = _post_lock(post.pk)
+    permissions.require(by, "edit", post)
+    if post.status == Post.Status.RETRACTED:
+        raise ValidationError("A retracted post cannot be changed.")
+    _image_check(image)
+    record = PostImage(
+        post=post, image=image, alt_text=alt_text.strip(), caption=caption.strip(), credit=credit.strip(),
+        position=post.images.count(),
+    )
+    record.full_clean()
+    record.save()
+    if post.status == Post.Status.PUBLISHED:
+        post.updated_at = timezone.now()
+    _post_save(event, post, by=by, action="image_add", public_action=EventChange.Action.POST_EDITED)
+    return record
+
+
+@transaction.atomic
+def image_remove(*, image: PostImage, by) -> Post:
+    """Take a picture out of its post."""
+    event = event_lock(event_id=image.post.event_id)
+    post = _post_lock(image.post_id)
+    permissions.require(by, "edit", post)
+    image.delete()
+    return _post_save(event, post, by=by, action="image_remove", public_action=EventChange.Action.POST_EDITED)
+
+
+def _image_check(image) -> None:
+    """Refuse what is not a real picture of an allowed kind, before anything is stored."""
+    from PIL import Image, UnidentifiedImageError
+
+    if image.size > PostImage.MAX_BYTES:
+        raise ValidationError(f"Images are limited to {PostImage.MAX_BYTES // (1024 * 1024)} MB.")
+    try:
+        image.seek(0)
+        with Image.open(image) as picture:
+            picture.verify()
+            kind = picture.format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as broken:
+        raise ValidationError("This file is not an image we can show (use JPEG, PNG, GIF or WebP).") from broken
+    finally:
+        image.seek(0)
+    if kind not in ALLOWED_IMAGE_FORMATS:
+        raise ValidationError(f"{kind} images are not accepted; use JPEG, PNG, GIF or WebP.")
+
+
+@transaction.atomic
+def event_update(
+    *, event: Event, by, title: str | None = None, standfirst: str | None = None, time_zone: str | None = None
+) -> Event:
+    """Change an event's title, standfirst or time zone; readers' pages follow."""
+    permissions.require(by, "manage_events")
+    event = event_lock(event_id=event.pk)
+    if title is not None:
+        event.title = title.strip()
+    if standfirst is not None:
+        event.standfirst = standfirst.strip()
+    if time_zone is not None:
+        event.time_zone = time_zone
+    event.full_clean()
+    event.save()
+    change_publish(
+        event=event,
+        seq=seq_take(event=event),
+        action=EventChange.Action.EVENT_UPDATED,
+        message={"type": "event", "event": rendering.event_state(event)},
+        by=by,
+    )
+    return event
+
+
 # Internals ------------------------------------------------------------------------------------
 
 
@@ -296,10 +472,30 @@ def _post_apply_content(post: Post, *, headline: str | None, body: str | None) -
         post.headline = headline.strip()
     if body is not None:
         post.body = body
-        post.body_html = sanitize_html(body)
+        post.body_html = render_body(body)
 
 
-def _post_save(event: Event, post: Post, *, by, action: str, public_action: str) -> Post:
+def _version_check(post: Post, expected_version: int | None) -> None:
+    """Refuse a save that started from an older version than the one stored."""
+    if expected_version is None or post.version == expected_version:
+        return
+    later = post.revisions.filter(version__gt=expected_version).select_related("by").order_by("version")
+    previous = post.revisions.filter(version=expected_version).first()
+    changes, before = [], previous.snapshot if previous else {}
+    for revision in later:
+        changed = sorted(key for key, value in revision.snapshot.items() if before.get(key) != value)
+        changes.append({
+            "version": revision.version,
+            "action": revision.action,
+            "by": revision.by.byline_name if revision.by else "someone",
+            "at": revision.created_at.isoformat(),
+            "fields": changed,
+        })
+        before = revision.snapshot
+    raise StaleVersionError(current=post, changes=changes)
+
+
+def _post_save(event: Event, post: Post, *, by, action: str, public_action: str | None = None) -> Post:
     """Validate and save a locked post, record the revision and, if readers can see it, push it."""
     post.version += 1
     if post.is_public:
@@ -350,7 +546,10 @@ def _revision_record(post: Post, *, by, action: str) -> Revision:
         "status": post.status,
         "is_pinned": post.is_pinned,
         "is_key_event": post.is_key_event,
+        "correction_note": post.correction_note,
+        "scheduled_for": post.scheduled_for.isoformat() if post.scheduled_for else None,
         "authors": list(post.bylines.values_list("author_id", flat=True)),
+        "images": list(post.images.values("alt_text", "caption", "credit")),
         "quotes": list(post.quotes.values("speaker_id", "text", "context")),
     }
     return Revision.objects.create(post=post, version=post.version, action=action, by=by, snapshot=snapshot)

@@ -156,6 +156,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LIVEBLOG_DEMO_EVENT_SLUG = "ukraine-ceasefire-summit"
 
+# Scheduled posts: a separate `run_scheduler` process in production; inside the web
+# process on the embedded default, whose in-memory channel layer no other process reaches.
+LIVEBLOG_SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
+LIVEBLOG_SCHEDULER_INTERVAL = float(os.environ.get("SCHEDULER_INTERVAL", "5"))
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

@@ -48,6 +48,12 @@ def pytest_configure(config):
             )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashers are slow on purpose; tests create many users and prove nothing about hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str | None, **profile) -> User:
     user = User.objects.create_user(username=username, password="correct horse battery staple", **profile)
     if role is not None:

@@ -141,16 +141,6 @@ async def test_commit_at_either_side_of_the_log_read_arrives_once(editor, event,
     await reader.disconnect()
 
 
-async def test_live_changes_already_replayed_are_not_sent_again(editor, event):
-    reader, _, _ = await connect(event.slug)
-    await publish(event, editor, "One")
-    # The live copy of seq 1 is queued; a resume from 0 sends seq 1 from the log first.
-    await reader.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
-    await publish(event, editor, "Two")
-    assert [f["seq"] for f in await receive_all(reader, timeout=1)] == [1, 2]
-    await reader.disconnect()
-
-
 async def test_resume_from_too_far_back_asks_the_reader_to_reload(editor, event, monkeypatch):
     monkeypatch.setattr("liveblog.consumers.RESUME_LIMIT", 2)
     for i in range(4):

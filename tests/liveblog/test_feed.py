@@ -129,7 +129,7 @@ def test_feed_query_count_does_not_grow_with_posts(
 ):
     for i in range(post_count):
         publish(f"Post {i}", quotes=[QuoteInput(speaker, f"Words {i}")])
-    # event, posts with their event, bylines with authors, quotes with speakers
-    with django_assert_num_queries(4):
+    # event, posts with their event, bylines with authors, quotes with speakers, images
+    with django_assert_num_queries(5):
         feed = get_feed(client, event)
     assert len(entries(feed)) == post_count

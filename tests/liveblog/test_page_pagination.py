@@ -137,7 +137,7 @@ def test_older_page_query_count_does_not_grow_with_posts(
 ):
     publish_many(event, editor, post_count)
     older_url = link(get_page(client, live_url(event)), "Older posts")
-    # event, posts, bylines with authors, quotes with speakers, keys of the newer page
-    with django_assert_num_queries(5):
+    # event, posts, bylines with authors, quotes with speakers, images, keys of the newer page
+    with django_assert_num_queries(6):
         page = get_page(client, older_url)
     assert len(shown_ids(page)) == min(post_count - STREAM_PAGE_SIZE, STREAM_PAGE_SIZE)

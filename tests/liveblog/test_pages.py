@@ -98,8 +98,8 @@ def test_live_page_query_count_does_not_grow_with_posts(
     services.event_set_key_points(event=event, points=["One", "Two"], by=editor)
     for i in range(post_count):
         publish(f"Post {i}", quotes=[QuoteInput(speaker, f"Words {i}")])
-    # event, key points, posts, bylines with authors, quotes with speakers
-    with django_assert_num_queries(5):
+    # event, key points, posts, bylines with authors, quotes with speakers, images
+    with django_assert_num_queries(6):
         response = client.get(live_url(event))
     assert response.content.decode().count('class="post ') == min(post_count, STREAM_PAGE_SIZE)
 

@@ -1,0 +1,63 @@
+"""Publishes scheduled posts when their time comes.
+
+In production it runs as its own process (`manage.py run_scheduler`, the
+`scheduler` service of docker-compose.yml). On the embedded default the
+channel layer lives in the web process's memory, so a separate process could
+not reach readers' sockets: there the ASGI app runs the same loop as a
+background task (see `LifespanScheduler`).
+"""
+
+import asyncio
+import logging
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from liveblog.services import posts_publish_due
+
+logger = logging.getLogger(__name__)
+
+
+def scheduler_tick() -> int:
+    """Publish what is due now; returns how many posts went out."""
+    return len(posts_publish_due())
+
+
+def scheduler_tick_between_connections() -> int:
+    """A tick for a long-running loop: a dropped or stale database connection is
+    replaced before it is used, and not kept idle between ticks."""
+    close_old_connections()
+    try:
+        return scheduler_tick()
+    finally:
+        close_old_connections()
+
+
+async def scheduler_loop(*, interval: float) -> None:
+    while True:
+        try:
+            published = await sync_to_async(scheduler_tick_between_connections, thread_sensitive=False)()
+            if published:
+                logger.info("Scheduler published %d post(s)", published)
+        except Exception:
+            logger.exception("Scheduler tick failed; trying again in %s s", interval)
+        await asyncio.sleep(interval)
+
+
+class LifespanScheduler:
+    """ASGI lifespan handler: starts the in-process scheduler when settings ask for it."""
+
+    async def __call__(self, scope, receive, send):
+        task = None
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if settings.LIVEBLOG_SCHEDULER_IN_PROCESS:
+                    task = asyncio.ensure_future(scheduler_loop(interval=settings.LIVEBLOG_SCHEDULER_INTERVAL))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if task is not None:
+                    task.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

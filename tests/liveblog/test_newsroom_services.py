@@ -1,0 +1,163 @@
+"""Services the newsroom relies on under deadline: scheduling, corrections, revisions, images."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from liveblog import services
+from liveblog.models import EventChange, Post, PostImage
+from liveblog.services import StaleVersionError
+
+
+def png(width=40, height=30) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "steelblue").save(buffer, format="PNG")
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def last_message(event):
+    return json.loads(EventChange.objects.filter(event=event).latest("seq").message)
+
+
+def test_scheduled_post_is_published_when_due_and_not_before(editor, event):
+    draft = services.post_create_draft(event=event, by=editor, headline="At noon")
+    at = timezone.now() + timedelta(minutes=10)
+    services.post_schedule(post=draft, by=editor, at=at)
+
+    assert services.posts_publish_due(now=at - timedelta(seconds=1)) == []
+    assert Post.objects.get(pk=draft.pk).status == Post.Status.SCHEDULED
+
+    published = services.posts_publish_due(now=at)
+    assert [post.pk for post in published] == [draft.pk]
+    post = Post.objects.get(pk=draft.pk)
+    assert post.status == Post.Status.PUBLISHED and post.seq == 1
+    assert last_message(event)["post"]["headline"] == "At noon"
+
+
+def test_scheduling_in_the_past_is_refused(editor, event):
+    draft = services.post_create_draft(event=event, by=editor, headline="Late")
+    with pytest.raises(ValidationError):
+        services.post_schedule(post=draft, by=editor, at=timezone.now() - timedelta(minutes=1))
+
+
+def test_contributor_cannot_schedule(contributor, event):
+    draft = services.post_create_draft(event=event, by=contributor, headline="Mine")
+    with pytest.raises(PermissionDenied):
+        services.post_schedule(post=draft, by=contributor, at=timezone.now() + timedelta(hours=1))
+
+
+def test_unscheduled_post_is_left_alone_by_the_scheduler(editor, event):
+    draft = services.post_create_draft(event=event, by=editor, headline="Changed my mind")
+    at = timezone.now() + timedelta(minutes=5)
+    scheduled = services.post_schedule(post=draft, by=editor, at=at)
+    services.post_unschedule(post=scheduled, by=editor)
+    assert services.posts_publish_due(now=at + timedelta(minutes=1)) == []
+    assert Post.objects.get(pk=draft.pk).status == Post.Status.DRAFT
+
+
+def test_scheduled_post_whose_scheduler_lost_the_role_goes_back_to_draft(editor, event):
+    from accounts.models import Role
+    from accounts.services import user_set_role
+
+    draft = services.post_create_draft(event=event, by=editor, headline="Orphan")
+    at = timezone.now() + timedelta(minutes=5)
+    services.post_schedule(post=draft, by=editor, at=at)
+    user_set_role(user=editor, role=Role.CONTRIBUTOR, by=None)
+
+    assert services.posts_publish_due(now=at) == []
+    assert Post.objects.get(pk=draft.pk).status == Post.Status.DRAFT
+
+
+def test_run_scheduler_once_publishes_due_posts(editor, event):
+    from django.core.management import call_command
+
+    draft = services.post_create_draft(event=event, by=editor, headline="Due")
+    services.post_schedule(post=draft, by=editor, at=timezone.now() + timedelta(milliseconds=200))
+    Post.objects.filter(pk=draft.pk).update(scheduled_for=timezone.now() - timedelta(seconds=1))
+    out = io.StringIO()
+    call_command("run_scheduler", "--once", stdout=out)
+    assert "Published 1 scheduled post(s)." in out.getvalue()
+    assert Post.objects.get(pk=draft.pk).status == Post.Status.PUBLISHED
+
+
+def test_correction_note_is_shown_with_the_edited_post(editor, event, publish):
+    post = publish("Stubb says", body="Finland's prime minister spoke.")
+    services.post_edit(
+        post=post, by=editor, expected_version=post.version, body="Finland's president spoke.",
+        correction_note="An earlier version called Alexander Stubb Finland's prime minister.",
+    )
+    message = last_message(event)
+    assert message["post"]["correction_note"].startswith("An earlier version")
+    assert "Correction:" in message["post"]["html"]
+
+
+def test_stale_save_says_who_changed_what(editor, contributor, event):
+    draft = services.post_create_draft(event=event, by=contributor, headline="Draft")
+    started_from = draft.version
+    services.post_edit(post=draft, by=editor, expected_version=started_from, headline="Editor's headline")
+    with pytest.raises(StaleVersionError) as refused:
+        services.post_edit(post=draft, by=contributor, expected_version=started_from, body="My body")
+    assert refused.value.changes == [
+        {**refused.value.changes[0], "by": "Ada Editor", "action": "edit", "fields": ["headline"]}
+    ]
+    assert "Ada Editor" in str(refused.value)
+    assert Post.objects.get(pk=draft.pk).body == ""
+
+
+def test_restoring_a_revision_is_a_new_public_change(editor, event, publish):
+    post = publish("Original headline", body="Original body")
+    original = post.revisions.get(action="publish")
+    edited = services.post_edit(post=post, by=editor, expected_version=post.version, headline="Bad edit")
+    restored = services.post_restore_revision(
+        post=edited, revision=original, by=editor, expected_version=edited.version
+    )
+    assert restored.headline == "Original headline"
+    assert restored.seq == edited.seq + 1
+    assert restored.revisions.latest("version").action == f"restore v{original.version}"
+
+
+def test_image_with_alt_text_reaches_readers(editor, event, publish):
+    post = publish("Leaders on screen")
+    services.image_add(post=post, by=editor, image=png(), alt_text="Leaders on a video call", credit="Pool")
+    image = PostImage.objects.get(post=post)
+    assert (image.width, image.height) == (40, 30)
+    message = last_message(event)
+    assert message["post"]["images"][0]["alt_text"] == "Leaders on a video call"
+    assert 'alt="Leaders on a video call" width="40" height="30"' in message["post"]["html"]
+
+
+@pytest.mark.parametrize(
+    ("upload", "alt"),
+    [
+        (SimpleUploadedFile("fake.png", b"<script>not an image</script>", content_type="image/png"), "Alt"),
+        (png(), "   "),
+    ],
+    ids=["not-an-image", "no-alt-text"],
+)
+def test_bad_image_is_refused_and_nothing_is_saved(editor, event, publish, upload, alt):
+    post = publish("Photo")
+    with pytest.raises(ValidationError):
+        services.image_add(post=post, by=editor, image=upload, alt_text=alt)
+    assert not PostImage.objects.exists()
+    assert Post.objects.get(pk=post.pk).version == post.version
+
+
+def test_event_title_change_reaches_readers(editor, event):
+    services.event_update(event=event, by=editor, title="Summit: leaders agree next steps")
+    assert last_message(event)["event"]["title"] == "Summit: leaders agree next steps"
+
+
+def test_contributor_cannot_change_the_event(contributor, event):
+    with pytest.raises(PermissionDenied):
+        services.event_update(event=event, by=contributor, title="Mine now")
