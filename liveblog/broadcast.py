@@ -17,6 +17,11 @@ def event_group(event_id: int) -> str:
     return f"event-{event_id}"
 
 
+def newsroom_group(event_id: int) -> str:
+    """Staff only: every change to an event's posts, drafts included."""
+    return f"newsroom-{event_id}"
+
+
 def event_lock(*, event_id: int) -> Event:
     """Lock the event row for the rest of the transaction.
 
@@ -55,3 +60,25 @@ def change_send(*, group: str, seq: int, text: str) -> None:
         return
     # seq travels beside the text so consumers can order and de-duplicate without parsing JSON.
     async_to_sync(layer.group_send)(group, {"type": "live.change", "seq": seq, "text": text})
+
+
+def newsroom_notify_on_commit(*, event_id: int, post_id: int | None, action: str, by=None) -> None:
+    """Tell open newsroom screens that the event's stream changed (they refetch what they show).
+
+    Drafts never go to readers, so the newsroom has its own group; the note
+    is tiny and carries no content, so no permission leaks through it.
+    """
+    message = {
+        "type": "newsroom.change",
+        "post_id": post_id,
+        "action": action,
+        "by": by.byline_name if by is not None else "",
+    }
+    group = newsroom_group(event_id)
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group, message)
+
+    transaction.on_commit(send, robust=True)

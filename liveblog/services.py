@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from liveblog import permissions, rendering
-from liveblog.broadcast import change_publish, event_lock, seq_take
+from liveblog.broadcast import change_publish, event_lock, newsroom_notify_on_commit, seq_take
 from liveblog.markup import render_body
 from liveblog.models import (
     Byline,
@@ -169,12 +169,20 @@ def speaker_create(
 
 @transaction.atomic
 def quote_add(
-    *, post: Post, speaker: Speaker, text: str, by, said_at: datetime | None = None, context: str = ""
+    *,
+    post: Post,
+    speaker: Speaker,
+    text: str,
+    by,
+    said_at: datetime | None = None,
+    context: str = "",
+    expected_version: int | None = None,
 ) -> Quote:
     """Attribute words to a speaker inside a post; readers see it at once if the post is live."""
     event = event_lock(event_id=post.event_id)
     post = _post_lock(post.pk)
     permissions.require(by, "edit", post)
+    _version_check(post, expected_version)
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be changed.")
     quote = _quote_create(post, QuoteInput(speaker, text, said_at, context), position=post.quotes.count())
@@ -206,15 +214,17 @@ def post_create_draft(
     for position, quote in enumerate(quotes):
         _quote_create(post, quote, position=position)
     _revision_record(post, by=by, action="create")
+    newsroom_notify_on_commit(event_id=event.pk, post_id=post.pk, action="create", by=by)
     return post
 
 
 @transaction.atomic
-def post_publish(*, post: Post, by, at: datetime | None = None) -> Post:
+def post_publish(*, post: Post, by, at: datetime | None = None, expected_version: int | None = None) -> Post:
     """Make a draft visible to readers and push it to every open live page."""
     event = event_lock(event_id=post.event_id)
     post = _post_lock(post.pk)
     permissions.require(by, "publish", post)
+    _version_check(post, expected_version)
     if post.status not in (Post.Status.DRAFT, Post.Status.SCHEDULED):
         raise ValidationError(f"Only a draft can be published; this post is {post.get_status_display().lower()}.")
     if not (post.headline or post.body_html.strip() or post.quotes.exists()):
@@ -258,11 +268,12 @@ def post_edit(
 
 
 @transaction.atomic
-def post_set_pinned(*, post: Post, by, is_pinned: bool) -> Post:
+def post_set_pinned(*, post: Post, by, is_pinned: bool, expected_version: int | None = None) -> Post:
     """Pin a post above the stream (unpinning the one pinned before) or unpin it."""
     event = event_lock(event_id=post.event_id)
     post = _post_lock(post.pk)
     permissions.require(by, "pin", post)
+    _version_check(post, expected_version)
     if post.status != Post.Status.PUBLISHED:
         raise ValidationError("Only a published post can be pinned.")
     if post.is_pinned == is_pinned:
@@ -277,11 +288,12 @@ def post_set_pinned(*, post: Post, by, is_pinned: bool) -> Post:
 
 
 @transaction.atomic
-def post_set_key_event(*, post: Post, by, is_key_event: bool) -> Post:
+def post_set_key_event(*, post: Post, by, is_key_event: bool, expected_version: int | None = None) -> Post:
     """Flag a post as a key moment of the story (or take the flag off)."""
     event = event_lock(event_id=post.event_id)
     post = _post_lock(post.pk)
     permissions.require(by, "mark_key_event", post)
+    _version_check(post, expected_version)
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be changed.")
     if post.is_key_event == is_key_event:
@@ -292,11 +304,12 @@ def post_set_key_event(*, post: Post, by, is_key_event: bool) -> Post:
 
 
 @transaction.atomic
-def post_retract(*, post: Post, by, note: str = "") -> Post:
+def post_retract(*, post: Post, by, note: str = "", expected_version: int | None = None) -> Post:
     """Take a published post down; readers' pages remove it and catching-up clients get a tombstone."""
     event = event_lock(event_id=post.event_id)
     post = _post_lock(post.pk)
     permissions.require(by, "retract", post)
+    _version_check(post, expected_version)
     if post.status != Post.Status.PUBLISHED:
         raise ValidationError("Only a published post can be retracted.")
     post.status = Post.Status.RETRACTED
@@ -503,6 +516,7 @@ def _post_save(event: Event, post: Post, *, by, action: str, public_action: str 
     post.full_clean()
     post.save()
     _revision_record(post, by=by, action=action)
+    newsroom_notify_on_commit(event_id=event.pk, post_id=post.pk, action=action, by=by)
     if not post.is_public:
         return post
     post = post_for_render(post_id=post.pk)
