@@ -136,6 +136,12 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# API throttling and login attempt counts live in the cache. Per process by default; with
+# several workers set CACHE_URL (e.g. redis://host:6379/1) so they count together.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -180,13 +186,61 @@ LOGGING = {
 # Partner origins allowed to call the API from a browser (comma-separated, e.g. https://partner.example).
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
 CORS_URLS_REGEX = r"^/api/.*$"
+# Browsers hide response headers outside a short safe list; partners' scripts need these ones.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Location"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "if-match", "if-none-match", "user-agent"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.JournalistTokenAuthentication",
+        "accounts.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.authentication.AnonymousRateThrottle",
+        "accounts.authentication.PartnerKeyRateThrottle",
+        "accounts.authentication.JournalistRateThrottle",
+    ],
+    # Partner keys carry their own rate. The counts live in the default cache, which is per
+    # process unless CACHES points at a shared one (Redis) in production.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "60/min"),
+        "journalist": os.environ.get("API_JOURNALIST_RATE", "600/min"),
+    },
+    # How many proxies (CDN, load balancer) put the client's address in X-Forwarded-For;
+    # 0 counts the connecting address, so a client cannot pick its own throttle bucket.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "EXCEPTION_HANDLER": "liveblog.api.errors.api_exception_handler",
 }
+
+# The docs page's Swagger UI and Redoc come from drf-spectacular-sidecar: no CDN needed.
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liveblog partner API",
+    "DESCRIPTION": (
+        "Events, posts, speakers and quotes of Liveblog, for partner sites and newsroom tools. "
+        "Poll an event with `GET /api/v1/events/{slug}/posts/?after={seq}` and `If-None-Match`; "
+        "the guide is docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "liveblog.api.schema.document_errors_and_caching",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "liveblog.models.Event.Status",
+        "PostStatusEnum": "liveblog.models.Post.Status",
+        "NewPostStatusEnum": ["draft", "published"],
+        "PostStatusChangeEnum": ["published", "retracted"],
+        "PublishedStatusEnum": ["published"],
+    },
 }

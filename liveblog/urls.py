@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("liveblog.api.urls")),
     path("", include("liveblog.pages")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,89 @@
+"""ETags, Last-Modified and Cache-Control for API reads, so partners and a CDN can revalidate cheaply.
+
+An ETag is a hash of what the representation depends on, worked out before
+any serialization: for an event's reads, the event's `seq` (every public
+change bumps it); for lists not tied to one event, the page's own rows. A
+matching If-None-Match gets a bare 304.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import HttpResponseNotModified
+from django.utils.http import http_date, parse_etags
+
+# Bump when a representation changes shape, so no cached copy of the old shape validates.
+REPRESENTATION = "1"
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    max_age: int
+    stale_while_revalidate: int
+
+    def __str__(self) -> str:
+        return f"public, max-age={self.max_age}, stale-while-revalidate={self.stale_while_revalidate}"
+
+
+# An event's stream: a CDN may answer for a few seconds, and keep answering from its copy
+# while it revalidates, so a burst of partners costs one origin request per URL.
+LIVE = CachePolicy(max_age=5, stale_while_revalidate=30)
+# Events, speakers and quotes change more slowly.
+REFERENCE = CachePolicy(max_age=30, stale_while_revalidate=60)
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str
+    cache_control: str
+    last_modified: datetime | None = None
+
+
+def validators_for(
+    request, *state, policy: CachePolicy = LIVE, last_modified: datetime | None = None, label: str = ""
+) -> Validators:
+    """Validators for this URL given the `state` its representation depends on.
+
+    The address (host, path and query) goes into the hash, so an ETag from one
+    page or filter never validates another.
+    """
+    query = sorted(request.GET.lists())
+    basis = repr((REPRESENTATION, request.scheme, request.get_host(), request.path, query, state))
+    digest = hashlib.blake2b(basis.encode("utf-8", "backslashreplace"), digest_size=8).hexdigest()
+    # Weak: the same state may be rendered with other whitespace or key order one day.
+    return Validators(etag=f'W/"{label}{digest}"', cache_control=str(policy), last_modified=last_modified)
+
+
+def not_modified(request, validators: Validators) -> HttpResponseNotModified | None:
+    """A 304 if the client's If-None-Match holds this ETag (weak comparison, RFC 9110 §13.1.2).
+
+    Last-Modified is sent but If-Modified-Since is not honoured: whole seconds
+    cannot tell two changes in the same second apart, and ETags can.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return None
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return None
+    ours = validators.etag.removeprefix("W/")
+    tags = parse_etags(header)
+    if "*" not in tags and ours not in {tag.removeprefix("W/") for tag in tags}:
+        return None
+    return apply(HttpResponseNotModified(), validators)
+
+
+def apply(response, validators: Validators):
+    response["ETag"] = validators.etag
+    response["Cache-Control"] = validators.cache_control
+    if validators.last_modified is not None:
+        response["Last-Modified"] = http_date(validators.last_modified.timestamp())
+    return response
+
+
+def row_state(obj) -> tuple:
+    """Every stored value of a fetched row (deferred columns left out), for a page's ETag."""
+    deferred = obj.get_deferred_fields()
+    return tuple(
+        getattr(obj, field.attname) for field in obj._meta.concrete_fields if field.attname not in deferred
+    )

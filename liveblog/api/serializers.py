@@ -1,0 +1,413 @@
+"""What partners read and what newsroom tools send, field by field.
+
+Post representations extend the live stream's post state (docs/live-protocol.md)
+with `seq`, `version`, `body_text`, `media` and `permalink`, so a post reads the
+same in a page of posts and in the changes feed.
+"""
+
+import json
+from urllib.parse import urljoin, urlsplit
+
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from liveblog.api.filters import Text
+from liveblog.models import Event, Post, Quote, Speaker
+from liveblog.sanitize import html_to_text
+
+MAX_QUOTES_PER_POST = 20
+MAX_KEY_POINTS_SENT = 50
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+class AuthorSerializer(serializers.Serializer):
+    """One name of a post's byline."""
+
+    name = serializers.CharField(source="author.byline_name")
+    job_title = serializers.CharField(source="author.job_title")
+
+
+class SpeakerSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Speaker
+        fields = ["name", "slug", "role", "organisation"]
+
+
+class PostQuoteSerializer(serializers.ModelSerializer):
+    speaker = SpeakerSummarySerializer()
+
+    class Meta:
+        model = Quote
+        fields = ["id", "text", "context", "said_at", "speaker"]
+
+
+MEDIA_ITEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["image"]},
+        "url": {"type": "string", "format": "uri"},
+        "width": {"type": "integer", "nullable": True},
+        "height": {"type": "integer", "nullable": True},
+        "alt_text": {"type": "string"},
+        "caption": {"type": "string"},
+        "credit": {"type": "string"},
+    },
+    "required": ["type", "url", "alt_text", "caption", "credit"],
+}
+
+
+def media_item(*, url: str, width, height, alt_text: str, caption: str, credit: str) -> dict:
+    return {
+        "type": "image", "url": url, "width": width, "height": height,
+        "alt_text": alt_text, "caption": caption, "credit": credit,
+    }
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": MEDIA_ITEM_SCHEMA,
+        "description": "The post's images, in order, with alt text, caption and credit. "
+        "Embeds (videos, social posts) are part of body_html.",
+    }
+)
+class MediaField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, post):
+        request = self.context["request"]
+        return [
+            media_item(
+                url=request.build_absolute_uri(image.image.url), width=image.width, height=image.height,
+                alt_text=image.alt_text, caption=image.caption, credit=image.credit,
+            )
+            for image in post.images.all()
+        ]
+
+
+@extend_schema_field({"type": "array", "items": MEDIA_ITEM_SCHEMA})
+class MediaItemsField(serializers.ListField):
+    """`media` already built (the changes feed builds it from the logged message)."""
+
+
+class PostSerializer(serializers.ModelSerializer):
+    """A post as readers see it (drafts only reach the journalists who may edit them)."""
+
+    seq = serializers.IntegerField(
+        allow_null=True, read_only=True, help_text="The event seq of this post's last public change; null for drafts."
+    )
+    version = serializers.IntegerField(read_only=True, help_text="Send it back with an edit (optimistic locking).")
+    body_text = serializers.SerializerMethodField(help_text="The body as plain text.")
+    authors = AuthorSerializer(source="bylines", many=True, help_text="The byline, in order.")
+    quotes = PostQuoteSerializer(many=True)
+    media = MediaField()
+    permalink = serializers.SerializerMethodField(help_text="The post on the event's live page.")
+
+    class Meta:
+        model = Post
+        fields = [
+            "id", "seq", "version", "status", "kind", "headline", "body_html", "body_text",
+            "is_pinned", "is_key_event", "published_at", "updated_at", "correction_note", "authors",
+            "quotes", "media", "permalink",
+        ]
+        read_only_fields = fields
+
+    def get_body_text(self, post: Post) -> str:
+        return html_to_text(post.body_html)
+
+    def get_permalink(self, post: Post) -> str:
+        return self.context["request"].build_absolute_uri(post.get_absolute_url())
+
+
+class PostTombstoneSerializer(serializers.ModelSerializer):
+    """What is left of a retracted post: enough for a client to remove it."""
+
+    seq = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "seq", "status", "retracted_at", "retraction_note"]
+        read_only_fields = fields
+
+
+def post_representation(post: Post, *, request) -> dict:
+    serializer = PostTombstoneSerializer if post.status == Post.Status.RETRACTED else PostSerializer
+    return serializer(post, context={"request": request}).data
+
+
+class EventSerializer(serializers.ModelSerializer):
+    seq = serializers.IntegerField(read_only=True, help_text="The number of the event's latest public change.")
+    url = serializers.SerializerMethodField(help_text="This event in the API.")
+    posts_url = serializers.SerializerMethodField()
+    live_url = serializers.SerializerMethodField(help_text="The event's live page, for readers.")
+
+    class Meta:
+        model = Event
+        fields = [
+            "slug", "title", "standfirst", "status", "time_zone", "starts_at", "ends_at", "seq",
+            "url", "posts_url", "live_url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, event: Event) -> str:
+        return reverse("api:event-detail", kwargs={"slug": event.slug}, request=self.context["request"])
+
+    def get_posts_url(self, event: Event) -> str:
+        return reverse("api:event-posts", kwargs={"slug": event.slug}, request=self.context["request"])
+
+    def get_live_url(self, event: Event) -> str:
+        return self.context["request"].build_absolute_uri(event.get_absolute_url())
+
+
+class EventDetailSerializer(EventSerializer):
+    key_points = serializers.SerializerMethodField(help_text="The key points box, in reading order.")
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "key_points"]
+        read_only_fields = fields
+
+    def get_key_points(self, event: Event) -> list[str]:
+        return [point.text for point in event.key_points.all()]
+
+
+class SpeakerSerializer(serializers.ModelSerializer):
+    description = serializers.CharField(read_only=True, help_text='Role and organisation: "Prime Minister, United Kingdom".')
+    photo = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    quotes_url = serializers.SerializerMethodField(help_text="This speaker's quotes, newest first.")
+
+    class Meta:
+        model = Speaker
+        fields = ["slug", "name", "role", "organisation", "description", "bio", "photo", "url", "quotes_url"]
+        read_only_fields = fields
+
+    def get_photo(self, speaker: Speaker) -> str | None:
+        return self.context["request"].build_absolute_uri(speaker.photo.url) if speaker.photo else None
+
+    def get_url(self, speaker: Speaker) -> str:
+        return reverse("api:speaker-detail", kwargs={"slug": speaker.slug}, request=self.context["request"])
+
+    def get_quotes_url(self, speaker: Speaker) -> str:
+        base = reverse("api:quote-list", request=self.context["request"])
+        return f"{base}?speaker={speaker.slug}"
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    speaker = SpeakerSummarySerializer()
+    quoted_at = serializers.SerializerMethodField(help_text="When said; when that is unknown, when published.")
+    event = serializers.SlugRelatedField(source="post.event", slug_field="slug", read_only=True)
+    permalink = serializers.SerializerMethodField(help_text="The post the quote appears in.")
+
+    class Meta:
+        model = Quote
+        fields = ["id", "text", "context", "said_at", "quoted_at", "speaker", "event", "post", "permalink"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_quoted_at(self, quote: Quote):
+        at = getattr(quote, "quoted_at", None) or quote.said_at or quote.post.published_at
+        return serializers.DateTimeField().to_representation(at) if at else None
+
+    def get_permalink(self, quote: Quote) -> str:
+        return self.context["request"].build_absolute_uri(quote.post.get_absolute_url())
+
+
+# The changes feed (?after=) --------------------------------------------------------------------
+
+
+def change_for_partner(message: str, *, live_url: str) -> dict:
+    """A logged change as the websocket sent it, less the live page's HTML, plus the post's
+    `seq`, `body_text`, `media` and `permalink` (all derived from the message itself)."""
+    change = json.loads(message)
+    change.pop("html", None)
+    post = change.get("post")
+    if post is not None:
+        post.pop("html", None)
+        post["seq"] = change["seq"]
+        if post.get("status") != Post.Status.RETRACTED:
+            post["body_text"] = html_to_text(post.get("body_html", ""))
+            origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_url))
+            post["media"] = [
+                media_item(**{**image, "url": urljoin(origin, image["url"])}) for image in post.pop("images", [])
+            ]
+            post["permalink"] = f"{live_url}#post-{post['id']}"
+    return change
+
+
+class ChangedPostSerializer(serializers.Serializer):
+    """A post in the changes feed: a post's fields as in a page of posts, without `version`."""
+
+    id = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[Post.Status.PUBLISHED])
+    kind = serializers.ChoiceField(choices=Post.Kind.choices)
+    headline = serializers.CharField()
+    body_html = serializers.CharField()
+    body_text = serializers.CharField()
+    is_pinned = serializers.BooleanField()
+    is_key_event = serializers.BooleanField()
+    published_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+    correction_note = serializers.CharField()
+    authors = AuthorSerializer(many=True)
+    quotes = PostQuoteSerializer(many=True)
+    media = MediaItemsField(child=serializers.DictField(), help_text="As `media` in a page of posts.")
+    permalink = serializers.URLField()
+
+
+class EventStateSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    standfirst = serializers.CharField()
+    status = serializers.ChoiceField(choices=Event.Status.choices)
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="ChangedPostOrTombstone",
+        serializers=[ChangedPostSerializer, PostTombstoneSerializer],
+        resource_type_field_name=None,
+    )
+)
+class ChangedPostField(serializers.JSONField):
+    pass
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One public change: `post` for type post, `key_points` for key_points, `event` for event."""
+
+    seq = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=["post", "key_points", "event"])
+    action = serializers.ChoiceField(
+        required=False,
+        choices=[
+            "post_published", "post_edited", "post_pinned", "post_unpinned",
+            "post_key_event", "post_not_key_event", "post_retracted",
+        ],
+    )
+    post = ChangedPostField(required=False)
+    key_points = serializers.ListField(child=serializers.CharField(), required=False)
+    event = EventStateSerializer(required=False)
+
+
+class ChangePageSerializer(serializers.Serializer):
+    """Changes after `after`, oldest first; poll again with after=`last_seq`."""
+
+    after = serializers.IntegerField()
+    last_seq = serializers.IntegerField(help_text="The seq of the last change here (or `after` when none).")
+    seq = serializers.IntegerField(help_text="The event's latest seq when this page was read.")
+    has_more = serializers.BooleanField(help_text="More changes are waiting: follow `next` now.")
+    next = serializers.URLField(allow_null=True)
+    changes = ChangeSerializer(many=True)
+
+
+class PostPageSerializer(serializers.Serializer):
+    """Published posts, newest first."""
+
+    seq = serializers.IntegerField(help_text="The event's seq when this page was read: poll with after=seq.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = PostSerializer(many=True)
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    speaker = serializers.SlugField(max_length=140, help_text="The speaker's slug (see /api/v1/speakers/).")
+    text = Text(max_length=5000)
+    context = Text(max_length=200, required=False, allow_blank=True, default="", help_text='e.g. "told reporters".')
+    said_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+def speakers_by_slug(slugs) -> dict[str, Speaker]:
+    """The speakers named, in one query; a ValidationError names any that do not exist."""
+    slugs = set(slugs)
+    found = Speaker.objects.in_bulk(slugs, field_name="slug")
+    missing = sorted(slugs - set(found))
+    if missing:
+        raise serializers.ValidationError(f"No speaker has the slug {', '.join(missing)}.")
+    return found
+
+
+class PostCreateSerializer(serializers.Serializer):
+    headline = Text(max_length=200, required=False, allow_blank=True, default="")
+    body = Text(
+        max_length=100_000, required=False, allow_blank=True, default="",
+        help_text="The text as a journalist types it in the admin; rendered and sanitized before readers see it.",
+    )
+    kind = serializers.ChoiceField(choices=Post.Kind.choices, default=Post.Kind.UPDATE)
+    status = serializers.ChoiceField(
+        choices=[Post.Status.DRAFT, Post.Status.PUBLISHED],
+        default=Post.Status.DRAFT,
+        help_text="published needs the editor role.",
+    )
+    is_key_event = serializers.BooleanField(default=False)
+    is_pinned = serializers.BooleanField(default=False, help_text="Only a published post can be pinned.")
+    quotes = QuoteInputSerializer(many=True, required=False, max_length=MAX_QUOTES_PER_POST)
+
+    def validate_quotes(self, quotes):
+        speakers = speakers_by_slug(quote["speaker"] for quote in quotes)
+        return [{**quote, "speaker": speakers[quote["speaker"]]} for quote in quotes]
+
+
+class PostUpdateSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1,
+        help_text="The version you started from (or send it as If-Match). A stale one gets 409.",
+    )
+    headline = Text(max_length=200, required=False, allow_blank=True)
+    body = Text(max_length=100_000, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Post.Kind.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=[Post.Status.PUBLISHED, Post.Status.RETRACTED],
+        required=False,
+        help_text="published publishes a draft; retracted takes a published post down (editors).",
+    )
+    retraction_note = Text(max_length=300, required=False, allow_blank=True, default="")
+    is_pinned = serializers.BooleanField(required=False)
+    is_key_event = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("status") == Post.Status.RETRACTED:
+            others = sorted(set(attrs) - {"status", "retraction_note", "version"})
+            if others:
+                raise serializers.ValidationError(
+                    {"status": [f"Retract on its own; leave out {', '.join(others)}."]}
+                )
+        return attrs
+
+
+class EventUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Event.Status.choices, required=False)
+    key_points = serializers.ListField(
+        child=Text(max_length=400, allow_blank=True),
+        required=False,
+        max_length=MAX_KEY_POINTS_SENT,
+        help_text="The whole key points box, in order (at most 12 non-blank lines).",
+    )
+
+
+class SpeakerCreateSerializer(serializers.Serializer):
+    name = Text(max_length=120)
+    slug = serializers.SlugField(max_length=140, required=False, allow_blank=True, default="")
+    role = Text(max_length=120, required=False, allow_blank=True, default="")
+    organisation = Text(max_length=120, required=False, allow_blank=True, default="")
+    bio = Text(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class QuoteCreateSerializer(QuoteInputSerializer):
+    post = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The post's id.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1,
+        help_text="Optional: the post version you started from; a stale one gets 409.",
+    )
+
+    def validate_speaker(self, slug):
+        return speakers_by_slug([slug])[slug]
