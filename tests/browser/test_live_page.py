@@ -48,6 +48,8 @@ async def test_published_post_appears_without_reload(page, live_server_url, in_t
     assert "sooner or later" in text and "Keir Starmer" in text
     assert await headlines(page) == ["Summit under way", "Before the reader came"]
     assert await page.locator("#live-announcer").inner_text() == "New post: Summit under way"
+    # The script keeps a relative time beside the absolute one.
+    assert await page.locator(f"#post-{post.pk} .post__ago").inner_text() == "just now"
 
 
 async def test_page_catches_up_after_the_socket_was_cut(page, browser, live_server_url, in_thread, editor, event):
