@@ -109,13 +109,7 @@ def event_set_status(*, event: Event, status: str, by) -> Event:
         event.ends_at = now
     event.full_clean()
     event.save(update_fields=["status", "starts_at", "ends_at"])
-    change_publish(
-        event=event,
-        seq=seq_take(event=event),
-        action=EventChange.Action.EVENT_UPDATED,
-        message={"type": "event", "event": rendering.event_state(event)},
-        by=by,
-    )
+    _event_push(event, by=by)
     return event
 
 
@@ -463,6 +457,15 @@ def event_update(
         event.time_zone = time_zone
     event.full_clean()
     event.save()
+    _event_push(event, by=by)
+    return event
+
+
+# Internals ------------------------------------------------------------------------------------
+
+
+def _event_push(event: Event, *, by) -> None:
+    """Send the event's title, standfirst and status to readers as one public change."""
     change_publish(
         event=event,
         seq=seq_take(event=event),
@@ -470,10 +473,6 @@ def event_update(
         message={"type": "event", "event": rendering.event_state(event)},
         by=by,
     )
-    return event
-
-
-# Internals ------------------------------------------------------------------------------------
 
 
 def _post_lock(post_id: int) -> Post:
