@@ -1,7 +1,17 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+"""Admin for accounts: users and their newsroom roles, partner API keys, and the rate-limited sign-in."""
 
-from accounts.models import PartnerApiKey, User
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+
+from accounts.forms import NewsroomAuthenticationForm
+from accounts.models import PartnerApiKey, Role, User
+from accounts.services import api_key_create, api_key_revoke, user_set_role
+from liveblog import permissions
+
+admin.site.login_form = NewsroomAuthenticationForm
 
 
 @admin.register(User)
@@ -10,16 +20,108 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         ("Byline", {"fields": ("display_name", "job_title", "avatar")}),
     )
-    list_display = ("username", "display_name", "job_title", "email", "is_staff")
+    list_display = ("username", "display_name", "job_title", "newsroom_role", "email", "is_staff")
+    actions = ["make_contributor", "make_editor"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def _may_manage(self, request) -> bool:
+        return permissions.can(request.user, "manage_users")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_manage(request)
+
+    def has_add_permission(self, request):
+        return self._may_manage(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_manage(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_manage(request)
+
+    @admin.display(description="Role")
+    def newsroom_role(self, user):
+        roles = [Role(group.name).label for group in user.groups.all() if group.name in Role.values]
+        return ", ".join(roles) or ("Admin" if user.is_superuser else "—")
+
+    def _set_role(self, request, queryset, role: Role):
+        for user in queryset:
+            user_set_role(user=user, role=role, by=request.user)
+        self.message_user(request, f"{queryset.count()} made {role.label.lower()}.", messages.SUCCESS)
+
+    @admin.action(description="Give the selected users the contributor role", permissions=["change"])
+    def make_contributor(self, request, queryset):
+        self._set_role(request, queryset, Role.CONTRIBUTOR)
+
+    @admin.action(description="Give the selected users the editor role", permissions=["change"])
+    def make_editor(self, request, queryset):
+        self._set_role(request, queryset, Role.EDITOR)
+
+
+class ApiKeyCreateForm(forms.ModelForm):
+    class Meta:
+        model = PartnerApiKey
+        fields = ("name", "rate_limit_per_minute")
 
 
 @admin.register(PartnerApiKey)
 class PartnerApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "rate_limit_per_minute", "created_at", "revoked_at")
-    readonly_fields = ("prefix", "created_at", "created_by", "revoked_at")
-    fields = ("name", "prefix", "rate_limit_per_minute", "created_at", "created_by", "revoked_at")
+    """Keys are issued by accounts.services: the raw key is shown once, then only its prefix."""
+
+    list_display = ("name", "prefix", "rate_limit_per_minute", "created_at", "created_by", "revoked_at")
+    list_filter = ("revoked_at",)
+    readonly_fields = ("name", "prefix", "rate_limit_per_minute", "created_at", "created_by", "revoked_at")
+    fields = readonly_fields
+    actions = ["revoke"]
+
+    def _may_manage(self, request) -> bool:
+        return permissions.can(request.user, "manage_api_keys")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_manage(request)
 
     def has_add_permission(self, request):
-        # Keys are issued through the service so the raw key is shown once and only hashed; the
-        # admin screen for that comes with the newsroom work (issue 4).
+        return self._may_manage(request)
+
+    def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoked keys stay listed for the record.
+        return False
+
+    def has_revoke_permission(self, request):
+        return self._may_manage(request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ApiKeyCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            key, raw_key = api_key_create(
+                name=form.cleaned_data["name"], by=request.user,
+                rate_limit_per_minute=form.cleaned_data["rate_limit_per_minute"],
+            )
+            self.log_addition(request, key, [{"added": {}}])
+            response = TemplateResponse(
+                request, "admin/accounts/partnerapikey/key_created.html",
+                {**self.admin_site.each_context(request), "title": "Partner API key created",
+                 "opts": self.opts, "key": key, "raw_key": raw_key},
+            )
+            # The raw key exists only in this response: no cache may keep it.
+            response["Cache-Control"] = "no-store"
+            return response
+        context = {
+            **self.admin_site.each_context(request), "title": "Issue a partner API key", "opts": self.opts,
+            "form": form, "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/accounts/partnerapikey/key_add.html", context,
+                                status=400 if request.method == "POST" else 200)
+
+    @admin.action(description="Revoke the selected keys", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key, by=request.user)
+        self.message_user(request, f"{queryset.count()} key(s) revoked; they stop working now.", messages.SUCCESS)

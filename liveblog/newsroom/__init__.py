@@ -1,0 +1,1 @@
+"""The newsroom: the editor admin screens journalists post from, built on Django's admin."""
