@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Readers send only tiny frames; compressing every fan-out frame per socket costs more CPU than it saves.
 UVICORN_WS_FLAGS := --ws-max-size 16384 --ws-per-message-deflate false
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-api clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: install it and run make again."; exit 1; }
@@ -41,7 +41,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-# `make bench`: the websocket fan-out bench (bench/fanout, BENCHMARKS.md). Not part of test or CI.
+# `make bench`: the websocket fan-out bench (bench/fanout), then the API bench (bench/api); BENCHMARKS.md. Not part of test or CI.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/liveblog_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/5
 BENCH_ARGS ?=
@@ -52,8 +52,18 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 bench: $(VENV)/.installed-bench
 	DEBUG=0 SECRET_KEY="bench-$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" ALLOWED_HOSTS=127.0.0.1,localhost \
-	DATABASE_CONN_MAX_AGE=60 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" \
+	DATABASE_POOL_MAX_SIZE=10 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" \
 		timeout --kill-after=30 1800 $(BIN)/python -m bench.fanout $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-api
+
+# `make bench-api`: the partner API under wrk (bench/api; installs Debian's wrk if missing). Sets its own env.
+BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/liveblog_bench_api
+BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/6
+BENCH_API_ARGS ?=
+
+bench-api: $(VENV)/.installed-bench
+	DATABASE_URL="$(BENCH_API_DATABASE_URL)" REDIS_URL="$(BENCH_API_REDIS_URL)" \
+		timeout --kill-after=30 1200 $(BIN)/python -m bench.api $(BENCH_API_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
