@@ -70,4 +70,5 @@ def require(user, action: str, post=None) -> None:
 
 
 def _is_own(user, post) -> bool:
-    return post.created_by_id == user.pk or post.bylines.filter(author=user).exists()
+    # bylines.all() uses the prefetched bylines where a list view has them: no query per post.
+    return post.created_by_id == user.pk or any(byline.author_id == user.pk for byline in post.bylines.all())

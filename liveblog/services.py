@@ -393,11 +393,21 @@ ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 
 
 @transaction.atomic
-def image_add(*, post: Post, by, image, alt_text: str, caption: str = "", credit: str = "") -> PostImage:
+def image_add(
+    *,
+    post: Post,
+    by,
+    image,
+    alt_text: str,
+    caption: str = "",
+    credit: str = "",
+    expected_version: int | None = None,
+) -> PostImage:
     """Attach an uploaded picture (JPEG, PNG, GIF or WebP) with its alt text, caption and credit."""
     event = event_lock(event_id=post.event_id)
     post = _post_lock(post.pk)
     permissions.require(by, "edit", post)
+    _version_check(post, expected_version)
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be changed.")
     _image_check(image)
@@ -414,11 +424,12 @@ def image_add(*, post: Post, by, image, alt_text: str, caption: str = "", credit
 
 
 @transaction.atomic
-def image_remove(*, image: PostImage, by) -> Post:
+def image_remove(*, image: PostImage, by, expected_version: int | None = None) -> Post:
     """Take a picture out of its post."""
     event = event_lock(event_id=image.post.event_id)
     post = _post_lock(image.post_id)
     permissions.require(by, "edit", post)
+    _version_check(post, expected_version)
     image.delete()
     return _post_save(event, post, by=by, action="image_remove", public_action=EventChange.Action.POST_EDITED)
 

@@ -109,21 +109,10 @@ class StreamItem:
         return html_to_text(self.post.body_html).replace("\n", " ")
 
 
-def _may_edit(user, actions: frozenset[str], post: Post) -> bool:
-    """permissions.can(user, "edit", post), read from the prefetched bylines.
-
-    Only decides which buttons to show (the services check again); it saves
-    the per-post query permissions._is_own would make for a contributor.
-    """
-    if post.is_public or "edit_any_draft" in actions:
-        return permissions.can(user, "edit", post)
-    is_own = post.created_by_id == user.pk or any(b.author_id == user.pk for b in post.bylines.all())
-    return "edit_draft" in actions and is_own
-
-
 def _post_actions(user, actions: frozenset[str], post: Post) -> frozenset[str]:
     allowed = set()
-    if _may_edit(user, actions, post) and post.status != Post.Status.RETRACTED:
+    # permissions.can reads the prefetched bylines: no query per post.
+    if permissions.can(user, "edit", post) and post.status != Post.Status.RETRACTED:
         allowed.add("edit")
     if "publish" in actions and post.status in (Post.Status.DRAFT, Post.Status.SCHEDULED):
         allowed.add("publish")
