@@ -12,12 +12,14 @@ django_http = get_asgi_application()  # set Django up before importing consumers
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from liveblog.api.fastpath import NotModifiedFastPath  # noqa: E402
 from liveblog.routing import websocket_urlpatterns  # noqa: E402
 from liveblog.scheduler import LifespanScheduler  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_http,
+        # Unchanged polls of an event's posts get their 304 before Django's stack (fastpath.py).
+        "http": NotModifiedFastPath(django_http),
         # Browsers send Origin; a page on another site cannot open our socket.
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
         "lifespan": LifespanScheduler(),

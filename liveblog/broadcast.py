@@ -5,12 +5,14 @@ and consumers forward it untouched, so the cost does not grow with readers.
 """
 
 import json
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from liveblog.models import Event, EventChange, Post
+from liveblog.seqcache import seq_remember
 
 
 def event_group(event_id: int) -> str:
@@ -49,6 +51,10 @@ def change_publish(
     )
     group = event_group(event.pk)
     transaction.on_commit(lambda: change_send(group=group, seq=seq, text=text), robust=True)
+    slug, event_id = event.slug, event.pk
+    transaction.on_commit(
+        lambda: seq_remember(slug=slug, event_id=event_id, seq=seq, changed_at=time.time()), robust=True
+    )
     return change
 
 

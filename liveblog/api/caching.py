@@ -48,11 +48,18 @@ def validators_for(
     The address (host, path and query) goes into the hash, so an ETag from one
     page or filter never validates another.
     """
-    query = sorted(request.GET.lists())
-    basis = repr((REPRESENTATION, request.scheme, request.get_host(), request.path, query, state))
+    etag = etag_for(
+        scheme=request.scheme, host=request.get_host(), path=request.path, query=request.GET, state=state, label=label
+    )
+    return Validators(etag=etag, cache_control=str(policy), last_modified=last_modified)
+
+
+def etag_for(*, scheme: str, host: str, path: str, query, state: tuple, label: str = "") -> str:
+    """The ETag itself; liveblog/api/fastpath.py computes it the same way without a request."""
+    basis = repr((REPRESENTATION, scheme, host, path, sorted(query.lists()), state))
     digest = hashlib.blake2b(basis.encode("utf-8", "backslashreplace"), digest_size=8).hexdigest()
     # Weak: the same state may be rendered with other whitespace or key order one day.
-    return Validators(etag=f'W/"{label}{digest}"', cache_control=str(policy), last_modified=last_modified)
+    return f'W/"{label}{digest}"'
 
 
 def not_modified(request, validators: Validators) -> HttpResponseNotModified | None:

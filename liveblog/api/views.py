@@ -27,6 +27,7 @@ from liveblog.api.pagination import (
 )
 from liveblog.broadcast import event_lock
 from liveblog.models import Event, Post, Quote, Speaker
+from liveblog.seqcache import seq_remember
 
 MAX_ID = 2**63 - 1
 FEED_PAGE_SIZE = 100
@@ -170,6 +171,11 @@ class EventPosts(ApiView):
     def get(self, request, slug):
         params = filters.PostFilter.from_request(request)
         event = event_or_404(slug)
+        # Lets the 304 fast path (fastpath.py) vouch for this event from now on.
+        seq_remember(
+            slug=event.slug, event_id=event.pk, seq=event.seq,
+            changed_at=event.last_changed_at.timestamp() if event.last_changed_at else None,
+        )
         validators = event_validators(request, event)
         if (response := caching.not_modified(request, validators)) is not None:
             return response

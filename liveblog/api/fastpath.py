@@ -1,0 +1,94 @@
+"""A bare 304 for an unchanged poll of an event's posts, before Django's stack is entered.
+
+Partners poll `GET /api/v1/events/<slug>/posts/` (and `?after=`) with the
+ETag they last saw; almost every answer is "not modified". Going through
+Django costs a thread, a database connection and a query for what is, in
+the end, a comparison of two strings (BENCHMARKS.md). This ASGI wrapper makes
+that comparison with the seq kept in Redis (liveblog/seqcache.py) and the
+same ETag function the view uses. Anything it is not sure of goes to Django:
+other paths and methods, requests with credentials or from a browser on
+another origin (CORS), hosts Django would refuse, an unknown event, a
+different ETag, or Redis not answering.
+"""
+
+import re
+
+from django.conf import settings
+from django.http import QueryDict
+from django.http.request import split_domain_port, validate_host
+from django.utils.http import http_date, parse_etags
+
+from liveblog.api.caching import LIVE, etag_for
+from liveblog.seqcache import seq_lookup
+
+POSTS_PATH = re.compile(r"^/api/v1/events/(?P<slug>[-a-zA-Z0-9_]+)/posts/$")
+
+# What the view's 304 carries besides its validators (security and CORS middleware).
+STATIC_HEADERS = [
+    (b"vary", b"origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"content-length", b"0"),
+]
+
+
+class NotModifiedFastPath:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (answer := await self.not_modified(scope)) is not None:
+            await send({"type": "http.response.start", "status": 304, "headers": answer})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+    async def not_modified(self, scope) -> list[tuple[bytes, bytes]] | None:
+        """The 304's headers if this request is an unchanged poll we can vouch for, else None."""
+        if scope["method"] not in ("GET", "HEAD") or scope.get("root_path"):
+            return None
+        match = POSTS_PATH.match(scope["path"])
+        if match is None:
+            return None
+        headers = dict(scope["headers"])  # the last of a repeated header is enough to decide
+        if b"authorization" in headers or b"origin" in headers or b"cookie" in headers:
+            return None  # credentials or CORS: Django decides
+        if_none_match = headers.get(b"if-none-match", b"").decode("latin1")
+        host = headers.get(b"host", b"").decode("latin1")
+        if not if_none_match or not host or not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
+            return None
+        try:
+            query = QueryDict(scope.get("query_string", b"").decode())
+        except UnicodeDecodeError:
+            return None  # Django answers that one
+        state = await seq_lookup(match["slug"])
+        if state is None:
+            return None
+        event_id, seq, changed_at = state
+        etag = etag_for(
+            scheme=self.scheme(scope, headers),
+            host=host,
+            path=scope["path"],
+            query=query,
+            state=(event_id, seq),
+            label=f"{seq}-",
+        )
+        theirs = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
+        if etag.removeprefix("W/") not in theirs:
+            return None
+        answer = [(b"etag", etag.encode()), (b"cache-control", str(LIVE).encode()), *STATIC_HEADERS]
+        if changed_at is not None:
+            answer.append((b"last-modified", http_date(changed_at).encode()))
+        return answer
+
+    @staticmethod
+    def scheme(scope, headers) -> str:
+        # As Django's request.scheme: the proxy's header when one is configured, else the connection's.
+        if settings.SECURE_PROXY_SSL_HEADER:
+            name, value = settings.SECURE_PROXY_SSL_HEADER
+            sent = headers.get(name.removeprefix("HTTP_").replace("_", "-").lower().encode())
+            if sent is not None:
+                return "https" if sent.decode("latin1").split(",", 1)[0].strip() == value else "http"
+        return scope.get("scheme") or "http"
