@@ -17,6 +17,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 
 from accounts.models import PartnerApiKey
 from accounts.services import api_key_find, api_key_hash
+from liveblog.seqcache import api_key_vouch
 
 # Keys are 43 characters (32 random bytes, URL-safe base64); anything much longer is not ours,
 # and refusing it before hashing keeps junk headers cheap.
@@ -60,6 +61,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "This API key is not valid. Check that it was copied whole.", code="invalid_api_key"
             )
+        api_key_vouch(hashed_key=key.hashed_key)  # lets the 304 fast path accept it too
         return AnonymousUser(), key
 
     def authenticate_header(self, request):

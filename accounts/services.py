@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import PartnerApiKey, Role, User
 from liveblog import permissions
+from liveblog.seqcache import api_key_forget
 
 KEY_PREFIX_LENGTH = 8
 
@@ -41,6 +42,8 @@ def api_key_revoke(*, key: PartnerApiKey, by: User) -> PartnerApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        hashed_key = key.hashed_key
+        transaction.on_commit(lambda: api_key_forget(hashed_key=hashed_key), robust=True)
     return key
 
 

@@ -6,9 +6,9 @@ Django costs a thread, a database connection and a query for what is, in
 the end, a comparison of two strings (BENCHMARKS.md). This ASGI wrapper makes
 that comparison with the seq kept in Redis (liveblog/seqcache.py) and the
 same ETag function the view uses. Anything it is not sure of goes to Django:
-other paths and methods, requests with credentials or from a browser on
-another origin (CORS), hosts Django would refuse, an unknown event, a
-different ETag, or Redis not answering.
+other paths and methods, journalists' tokens and partner keys not checked
+lately, requests from a browser (cookies, CORS), hosts Django would refuse,
+an unknown event, a different ETag, or Redis not answering.
 """
 
 import re
@@ -18,8 +18,9 @@ from django.http import QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import http_date, parse_etags
 
+from accounts.services import api_key_hash
 from liveblog.api.caching import LIVE, etag_for
-from liveblog.seqcache import seq_lookup
+from liveblog.seqcache import api_key_vouched, seq_lookup
 
 POSTS_PATH = re.compile(r"^/api/v1/events/(?P<slug>[-a-zA-Z0-9_]+)/posts/$")
 
@@ -53,8 +54,10 @@ class NotModifiedFastPath:
         if match is None:
             return None
         headers = dict(scope["headers"])  # the last of a repeated header is enough to decide
-        if b"authorization" in headers or b"origin" in headers or b"cookie" in headers:
-            return None  # credentials or CORS: Django decides
+        if b"origin" in headers or b"cookie" in headers:
+            return None  # a browser (CORS, a session): Django decides
+        if b"authorization" in headers and not await self.vouched_partner_key(headers[b"authorization"]):
+            return None  # a journalist's token, or a key not checked lately: Django decides
         if_none_match = headers.get(b"if-none-match", b"").decode("latin1")
         host = headers.get(b"host", b"").decode("latin1")
         if not if_none_match or not host or not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
@@ -82,6 +85,13 @@ class NotModifiedFastPath:
         if changed_at is not None:
             answer.append((b"last-modified", http_date(changed_at).encode()))
         return answer
+
+    @staticmethod
+    async def vouched_partner_key(authorization: bytes) -> bool:
+        words = authorization.split()
+        if len(words) != 2 or words[0].lower() != b"api-key":
+            return False
+        return await api_key_vouched(api_key_hash(words[1].decode("latin1")))
 
     @staticmethod
     def scheme(scope, headers) -> str:

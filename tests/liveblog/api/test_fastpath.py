@@ -157,3 +157,32 @@ async def test_a_late_write_never_moves_the_seq_back(db):
     # A new event under the same slug starts its numbers again.
     await remember(slug="ordering-check", event_id=2, seq=1, changed_at=None)
     assert (await seqcache.seq_lookup("ordering-check"))[:2] == (2, 1)
+
+
+@sync_to_async
+def partner_key(editor):
+    from accounts.models import User
+    from accounts.services import api_key_create
+
+    admin = User.objects.create_superuser(username="keys-admin", password="x" * 20)
+    return api_key_create(name="Partner Daily", by=admin)
+
+
+async def test_a_partner_key_checked_lately_gets_the_fast_304_until_revoked(client, editor, event, django_app):
+    from accounts.services import api_key_revoke
+
+    await publish(event, editor, "First")
+    key, raw = await partner_key(editor)
+    path = f"/api/v1/events/{event.slug}/posts/"
+    authorization = (b"authorization", f"Api-Key {raw}".encode())
+
+    # A key nobody has checked yet goes to Django, whose full check vouches for it.
+    response = await sync_to_async(client.get)(path, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    etag = response.headers["ETag"].encode()
+    app = NotModifiedFastPath(django_app)
+    assert (await get(app, path, [(b"if-none-match", etag), authorization]))[0] == 304
+
+    await sync_to_async(api_key_revoke)(key=key, by=key.created_by)
+
+    assert (await get(app, path, [(b"if-none-match", etag), authorization]))[0] == 200
+    assert (await get(app, path, [(b"if-none-match", etag), (b"authorization", b"Api-Key wrong")]))[0] == 200
