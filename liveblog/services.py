@@ -173,10 +173,9 @@ def quote_add(
     expected_version: int | None = None,
 ) -> Quote:
     """Attribute words to a speaker inside a post; readers see it at once if the post is live."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "edit", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="edit", expected_version=expected_version
+    )
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be changed.")
     quote = _quote_create(post, QuoteInput(speaker, text, said_at, context), position=post.quotes.count())
@@ -215,10 +214,9 @@ def post_create_draft(
 @transaction.atomic
 def post_publish(*, post: Post, by, at: datetime | None = None, expected_version: int | None = None) -> Post:
     """Make a draft visible to readers and push it to every open live page."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "publish", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="publish", expected_version=expected_version
+    )
     if post.status not in (Post.Status.DRAFT, Post.Status.SCHEDULED):
         raise ValidationError(f"Only a draft can be published; this post is {post.get_status_display().lower()}.")
     if not (post.headline or post.body_html.strip() or post.quotes.exists()):
@@ -243,10 +241,9 @@ def post_edit(
     action: str = "edit",
 ) -> Post:
     """Change a post's content. Readers see a published post change in place, marked "Updated"."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "edit", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="edit", expected_version=expected_version
+    )
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be edited.")
     _post_apply_content(post, headline=headline, body=body)
@@ -264,10 +261,9 @@ def post_edit(
 @transaction.atomic
 def post_set_pinned(*, post: Post, by, is_pinned: bool, expected_version: int | None = None) -> Post:
     """Pin a post above the stream (unpinning the one pinned before) or unpin it."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "pin", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="pin", expected_version=expected_version
+    )
     if post.status != Post.Status.PUBLISHED:
         raise ValidationError("Only a published post can be pinned.")
     if post.is_pinned == is_pinned:
@@ -284,10 +280,9 @@ def post_set_pinned(*, post: Post, by, is_pinned: bool, expected_version: int | 
 @transaction.atomic
 def post_set_key_event(*, post: Post, by, is_key_event: bool, expected_version: int | None = None) -> Post:
     """Flag a post as a key moment of the story (or take the flag off)."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "mark_key_event", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="mark_key_event", expected_version=expected_version
+    )
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be changed.")
     if post.is_key_event == is_key_event:
@@ -300,10 +295,9 @@ def post_set_key_event(*, post: Post, by, is_key_event: bool, expected_version: 
 @transaction.atomic
 def post_retract(*, post: Post, by, note: str = "", expected_version: int | None = None) -> Post:
     """Take a published post down; readers' pages remove it and catching-up clients get a tombstone."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "retract", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="retract", expected_version=expected_version
+    )
     if post.status != Post.Status.PUBLISHED:
         raise ValidationError("Only a published post can be retracted.")
     post.status = Post.Status.RETRACTED
@@ -316,10 +310,9 @@ def post_retract(*, post: Post, by, note: str = "", expected_version: int | None
 @transaction.atomic
 def post_schedule(*, post: Post, by, at: datetime, expected_version: int | None = None) -> Post:
     """Have a draft published automatically at `at` (by the scheduler, with `by`'s authority)."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "publish", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="publish", expected_version=expected_version
+    )
     if post.status not in (Post.Status.DRAFT, Post.Status.SCHEDULED):
         raise ValidationError("Only a draft can be scheduled.")
     if at <= timezone.now():
@@ -333,10 +326,9 @@ def post_schedule(*, post: Post, by, at: datetime, expected_version: int | None 
 @transaction.atomic
 def post_unschedule(*, post: Post, by, expected_version: int | None = None) -> Post:
     """Turn a scheduled post back into a draft."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "publish", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="publish", expected_version=expected_version
+    )
     if post.status != Post.Status.SCHEDULED:
         raise ValidationError("This post is not scheduled.")
     post.status = Post.Status.DRAFT
@@ -404,10 +396,9 @@ def image_add(
     expected_version: int | None = None,
 ) -> PostImage:
     """Attach an uploaded picture (JPEG, PNG, GIF or WebP) with its alt text, caption and credit."""
-    event = event_lock(event_id=post.event_id)
-    post = _post_lock(post.pk)
-    permissions.require(by, "edit", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=post.pk, event_id=post.event_id, by=by, action="edit", expected_version=expected_version
+    )
     if post.status == Post.Status.RETRACTED:
         raise ValidationError("A retracted post cannot be changed.")
     _image_check(image)
@@ -426,10 +417,9 @@ def image_add(
 @transaction.atomic
 def image_remove(*, image: PostImage, by, expected_version: int | None = None) -> Post:
     """Take a picture out of its post."""
-    event = event_lock(event_id=image.post.event_id)
-    post = _post_lock(image.post_id)
-    permissions.require(by, "edit", post)
-    _version_check(post, expected_version)
+    event, post = _post_for_change(
+        post_id=image.post_id, event_id=image.post.event_id, by=by, action="edit", expected_version=expected_version
+    )
     image.delete()
     return _post_save(event, post, by=by, action="image_remove", public_action=EventChange.Action.POST_EDITED)
 
@@ -488,6 +478,18 @@ def _event_push(event: Event, *, by) -> None:
 
 def _post_lock(post_id: int) -> Post:
     return Post.objects.select_for_update().get(pk=post_id)
+
+
+def _post_for_change(
+    *, post_id: int, event_id: int, by, action: str, expected_version: int | None
+) -> tuple[Event, Post]:
+    """Lock the event, then the post (always in that order, so two changes cannot deadlock),
+    and check that `by` may do `action` and saw the version stored now."""
+    event = event_lock(event_id=event_id)
+    post = _post_lock(post_id)
+    permissions.require(by, action, post)
+    _version_check(post, expected_version)
+    return event, post
 
 
 def _post_apply_content(post: Post, *, headline: str | None, body: str | None) -> None:
