@@ -124,9 +124,16 @@ class SpeakerAdmin(ServicesOnlyAdmin):
     def has_add_permission(self, request):
         return permissions.can(request.user, "create_speaker")
 
+    def has_change_permission(self, request, obj=None):
+        return permissions.can(request.user, "edit_speaker")
+
     def save_model(self, request, obj, form, change):
         if change:
-            raise PermissionDenied("Speakers cannot be changed here yet.")
+            services.speaker_update(
+                speaker=obj, name=obj.name, role=obj.role, organisation=obj.organisation, bio=obj.bio,
+                by=request.user,
+            )
+            return
         created = services.speaker_create(
             name=obj.name, role=obj.role, organisation=obj.organisation, bio=obj.bio, by=request.user
         )

@@ -20,6 +20,7 @@ EDITOR_ACTIONS = CONTRIBUTOR_ACTIONS | frozenset(
         "retract",
         "set_key_points",
         "manage_events",
+        "edit_speaker",
     }
 )
 ADMIN_ACTIONS = frozenset({"manage_users", "manage_api_keys"})

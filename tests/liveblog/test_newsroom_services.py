@@ -161,3 +161,33 @@ def test_event_title_change_reaches_readers(editor, event):
 def test_contributor_cannot_change_the_event(contributor, event):
     with pytest.raises(PermissionDenied):
         services.event_update(event=event, by=contributor, title="Mine now")
+
+
+def test_editor_corrects_a_speaker_everywhere_they_are_quoted(client, editor, event, speaker, publish):
+    from liveblog.services import QuoteInput
+
+    publish("Starmer speaks", quotes=[QuoteInput(speaker, "sooner or later")])
+    services.speaker_update(speaker=speaker, by=editor, role="Prime Minister of the United Kingdom")
+    page = client.get(f"/live/{event.slug}/").content.decode()
+    assert "Prime Minister of the United Kingdom" in page
+    assert client.get(f"/speakers/{speaker.slug}/").status_code == 200  # the slug stays
+
+
+def test_contributor_cannot_change_a_speaker_and_a_blank_name_is_refused(contributor, editor, speaker):
+    with pytest.raises(PermissionDenied):
+        services.speaker_update(speaker=speaker, by=contributor, name="Someone else")
+    with pytest.raises(ValidationError):
+        services.speaker_update(speaker=speaker, by=editor, name="   ")
+    speaker.refresh_from_db()
+    assert speaker.name == "Keir Starmer"
+
+
+def test_editor_changes_a_speaker_from_the_admin(client, editor, speaker):
+    client.force_login(editor)
+    response = client.post(
+        f"/admin/liveblog/speaker/{speaker.pk}/change/",
+        {"name": "Sir Keir Starmer", "role": "Prime Minister", "organisation": "United Kingdom", "bio": ""},
+    )
+    assert response.status_code == 302
+    speaker.refresh_from_db()
+    assert speaker.name == "Sir Keir Starmer"
