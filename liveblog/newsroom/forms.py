@@ -195,6 +195,7 @@ class QuoteAddForm(QuoteForm):
 
 
 class ImageAddForm(forms.Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     image = forms.ImageField(help_text="JPEG, PNG, GIF or WebP, up to 8 MB.")
     alt_text = forms.CharField(max_length=300, help_text="What the picture shows, for readers who cannot see it.")
     caption = forms.CharField(max_length=300, required=False)

@@ -333,7 +333,7 @@ def _post_page(request, event, post, *, form, status=200, conflict=None, quote_f
         post=post, form=form, conflict=conflict,
         may_edit=permissions.can(request.user, "edit", post) and post.status != Post.Status.RETRACTED,
         quote_form=quote_form or QuoteAddForm(prefix="quote", initial={"version": post.version}),
-        image_form=image_form or ImageAddForm(prefix="image"),
+        image_form=image_form or ImageAddForm(prefix="image", initial={"version": post.version}),
         preview_srcdoc=render_to_string("newsroom/preview.html", {
             "event": event, "fragment": post_fragment(post) if post.status != Post.Status.RETRACTED else "",
         }),
@@ -421,7 +421,10 @@ def image_add(request, event_id: int, post_id: int):
         data = form.cleaned_data
         try:
             services.image_add(post=post, by=request.user, image=data["image"], alt_text=data["alt_text"],
-                               caption=data["caption"], credit=data["credit"])
+                               caption=data["caption"], credit=data["credit"], expected_version=data["version"])
+        except StaleVersionError as stale:
+            return _post_page(request, event, post, form=EditForm(initial=_edit_initial(post)),
+                              image_form=form, status=409, conflict=_conflict(stale))
         except ValidationError as refused:
             form.add_error("image", _messages_of(refused))
         else:
@@ -435,7 +438,13 @@ def image_remove(request, event_id: int, post_id: int, image_id: int):
     event = _event_for(request, event_id)
     post = _post_for(event, post_id)
     image = get_object_or_404(PostImage.objects.select_related("post"), pk=image_id, post=post)
-    services.image_remove(image=image, by=request.user)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _action_refused(request, event, post, message="The page was out of date; reload it.", status=400)
+    try:
+        services.image_remove(image=image, by=request.user, expected_version=form.cleaned_data["version"])
+    except StaleVersionError as stale:
+        return _action_refused(request, event, post, message=str(stale), status=409, conflict=_conflict(stale))
     messages.success(request, f"Picture removed from {post}.")
     return HttpResponseRedirect(reverse("admin:newsroom:post-edit", args=[event.pk, post.pk]))
 

@@ -143,19 +143,49 @@ def test_picture_added_and_removed_from_the_edit_page(as_editor, publish, event)
     post = publish("Pictures")
 
     added = as_editor.post(newsroom_url(event, "image-add", post.pk), {
-        "image-image": png(), "image-alt_text": "A harbour", "image-caption": "Odesa", "image-credit": "Reuters",
+        "image-version": post.version, "image-image": png(), "image-alt_text": "A harbour",
+        "image-caption": "Odesa", "image-credit": "Reuters",
     })
     image = PostImage.objects.get(post=post)
-    removed = as_editor.post(newsroom_url(event, "image-remove", post.pk, image.pk))
+    post.refresh_from_db()
+    removed = as_editor.post(newsroom_url(event, "image-remove", post.pk, image.pk), {"version": post.version})
 
     assert added.status_code == removed.status_code == 302
     assert not PostImage.objects.exists()
 
 
+def test_picture_added_to_a_post_a_colleague_changed_meanwhile_is_refused(as_editor, editor, publish, event):
+    post = publish("Pictures")
+    seen = post.version
+    services.post_edit(post=post, by=editor, expected_version=seen, headline="Pictures, retitled")
+
+    response = as_editor.post(newsroom_url(event, "image-add", post.pk), {
+        "image-version": seen, "image-image": png(), "image-alt_text": "A harbour",
+    })
+
+    assert response.status_code == 409
+    assert "headline" in response.content.decode()
+    assert not PostImage.objects.exists()
+
+
+def test_removing_a_picture_from_an_outdated_page_is_refused(as_editor, editor, publish, event):
+    post = publish("Pictures")
+    services.image_add(post=post, by=editor, image=png(), alt_text="A harbour")
+    image = PostImage.objects.get(post=post)
+    stale_version = post.version  # the page was loaded before the picture was added
+
+    response = as_editor.post(newsroom_url(event, "image-remove", post.pk, image.pk), {"version": stale_version})
+
+    assert response.status_code == 409
+    assert PostImage.objects.filter(pk=image.pk).exists()
+
+
 def test_picture_without_alt_text_on_the_edit_page_is_a_form_error(as_editor, publish, event):
     post = publish("Pictures")
 
-    response = as_editor.post(newsroom_url(event, "image-add", post.pk), {"image-image": png()})
+    response = as_editor.post(
+        newsroom_url(event, "image-add", post.pk), {"image-version": post.version, "image-image": png()}
+    )
 
     assert response.status_code == 400 and not PostImage.objects.exists()
 
