@@ -25,7 +25,6 @@ from liveblog.api.pagination import (
     QuotePagination,
     SpeakerPagination,
 )
-from liveblog.broadcast import event_lock
 from liveblog.models import Event, Post, Quote, Speaker
 from liveblog.seqcache import seq_remember
 
@@ -301,18 +300,28 @@ class PostDetail(ApiView):
             )
         by = request.user
         with transaction.atomic():
-            post = _lock_at_version(post, by=by, expected=expected)
+            # The first step checks the version the client sent and keeps the post locked;
+            # each later step builds on the version the one before it left.
+            version = expected
             content = {name: data[name] for name in ("headline", "body", "kind") if name in data}
             if content:
-                post = services.post_edit(post=post, by=by, expected_version=expected, **content)
+                post = services.post_edit(post=post, by=by, expected_version=version, **content)
+                version = post.version
             if data.get("status") == Post.Status.PUBLISHED and post.status != Post.Status.PUBLISHED:
-                post = services.post_publish(post=post, by=by)
+                post = services.post_publish(post=post, by=by, expected_version=version)
+                version = post.version
             if "is_key_event" in data:
-                post = services.post_set_key_event(post=post, by=by, is_key_event=data["is_key_event"])
+                post = services.post_set_key_event(
+                    post=post, by=by, is_key_event=data["is_key_event"], expected_version=version
+                )
+                version = post.version
             if "is_pinned" in data:
-                post = services.post_set_pinned(post=post, by=by, is_pinned=data["is_pinned"])
+                post = services.post_set_pinned(post=post, by=by, is_pinned=data["is_pinned"], expected_version=version)
+                version = post.version
             if data.get("status") == Post.Status.RETRACTED:
-                post = services.post_retract(post=post, by=by, note=data["retraction_note"])
+                post = services.post_retract(
+                    post=post, by=by, note=data["retraction_note"], expected_version=version
+                )
         post = selectors.post_for_render(post_id=post.pk)
         return Response(serializers.post_representation(post, request=request))
 
@@ -325,9 +334,9 @@ class PostDetail(ApiView):
     )
     def delete(self, request, slug, post_id):
         post = self._marker(request, slug, post_id)
-        with transaction.atomic():
-            _lock_at_version(post, by=request.user, expected=_expected_version(request, None))
-            post = services.post_retract(post=post, by=request.user)
+        post = services.post_retract(
+            post=post, by=request.user, expected_version=_expected_version(request, None)
+        )
         return Response(serializers.PostTombstoneSerializer(post).data)
 
     def _marker(self, request, slug: str, post_id: int) -> Post:
@@ -356,22 +365,6 @@ def _expected_version(request, from_body: int | None) -> int | None:
     if from_body is not None and from_body != from_header:
         raise ValidationError({"If-Match": [f"If-Match says version {from_header}, the body {from_body}."]})
     return from_header
-
-
-def _lock_at_version(post: Post, *, by, expected: int | None) -> Post:
-    """Refuse a write that started from an older version, for every kind of write.
-
-    post_edit checks the version itself; publish, pin, key event, retract and
-    quote_add do not, so the check is made here under the same locks, taken in
-    the services' order (event, then post), and held until the transaction ends.
-    """
-    event_lock(event_id=post.event_id)
-    locked = Post.objects.select_for_update().get(pk=post.pk)
-    # Permission before version: a 409 shows the post, so only who may edit it gets one.
-    permissions.require(by, "edit", locked)
-    if expected is not None and locked.version != expected:
-        raise services.StaleVersionError(current=locked)
-    return locked
 
 
 # Speakers and quotes ---------------------------------------------------------------------------
@@ -454,11 +447,10 @@ class QuoteList(PagedListView):
         post = Post.objects.filter(pk=data["post"]).first()
         if post is None or not (post.is_public or permissions.can(request.user, "edit", post)):
             raise ValidationError({"post": [f"No post has the id {data['post']}."]})
-        with transaction.atomic():
-            _lock_at_version(post, by=request.user, expected=_expected_version(request, data.get("version")))
-            quote = services.quote_add(
-                post=post, speaker=data["speaker"], text=data["text"], by=request.user,
-                said_at=data["said_at"], context=data["context"],
-            )
+        quote = services.quote_add(
+            post=post, speaker=data["speaker"], text=data["text"], by=request.user,
+            said_at=data["said_at"], context=data["context"],
+            expected_version=_expected_version(request, data.get("version")),
+        )
         quote = Quote.objects.select_related("speaker", "post__event").get(pk=quote.pk)
         return Response(self.get_serializer(quote).data, status=status.HTTP_201_CREATED)
