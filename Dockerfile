@@ -11,4 +11,4 @@ RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput --ver
 RUN useradd --create-home liveblog
 USER liveblog
 EXPOSE 8000
-CMD ["uvicorn", "liveblog.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

@@ -31,7 +31,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/uvicorn liveblog.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_WS_FLAGS)
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_WS_FLAGS)
 
 test: $(VENV)/.installed-test
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \

@@ -15,9 +15,9 @@ from rest_framework.authentication import (
 )
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from accounts.keycache import api_key_vouch
 from accounts.models import PartnerApiKey
 from accounts.services import api_key_find, api_key_hash
-from liveblog.seqcache import api_key_vouch
 
 # Keys are 43 characters (32 random bytes, URL-safe base64); anything much longer is not ours,
 # and refusing it before hashing keeps junk headers cheap.

@@ -7,9 +7,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.keycache import api_key_forget
 from accounts.models import PartnerApiKey, Role, User
 from liveblog import permissions
-from liveblog.seqcache import api_key_forget
 
 KEY_PREFIX_LENGTH = 8
 

@@ -59,7 +59,7 @@ class EventAdmin(ServicesOnlyAdmin):
     fields = ("title", "slug", "standfirst", "status", "time_zone", "starts_at")
 
     def get_urls(self):
-        return [path("<int:event_id>/newsroom/", include("liveblog.newsroom.urls")), *super().get_urls()]
+        return [path("<int:event_id>/newsroom/", include("newsroom.urls")), *super().get_urls()]
 
     def has_add_permission(self, request):
         return permissions.can(request.user, "manage_events")

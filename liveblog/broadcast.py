@@ -1,18 +1,13 @@
-"""Public changes: numbered, logged and sent to every open live page after COMMIT.
+"""Sending changes after COMMIT: public ones to every open live page, notes to newsroom screens.
 
-A change is serialized once, here; the channel layer carries the ready text
-and consumers forward it untouched, so the cost does not grow with readers.
+A change is serialized once (liveblog/changelog.py numbers and logs it); the
+channel layer carries the ready text and consumers forward it untouched, so
+the cost does not grow with readers.
 """
-
-import json
-import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-
-from liveblog.models import Event, EventChange, Post
-from liveblog.seqcache import seq_remember
 
 
 def event_group(event_id: int) -> str:
@@ -22,40 +17,6 @@ def event_group(event_id: int) -> str:
 def newsroom_group(event_id: int) -> str:
     """Staff only: every change to an event's posts, drafts included."""
     return f"newsroom-{event_id}"
-
-
-def event_lock(*, event_id: int) -> Event:
-    """Lock the event row for the rest of the transaction.
-
-    Every public change of an event goes through this lock, so changes are
-    numbered one at a time and seq order is commit order: a reader can never
-    receive seq 8 before seq 7 has been committed.
-    """
-    return Event.objects.select_for_update().get(pk=event_id)
-
-
-def seq_take(*, event: Event) -> int:
-    """The event's next public number. The caller holds the lock from `event_lock`."""
-    event.seq += 1
-    event.save(update_fields=["seq"])
-    return event.seq
-
-
-def change_publish(
-    *, event: Event, seq: int, action: str, message: dict, by=None, post: Post | None = None
-) -> EventChange:
-    """Log change number `seq` as readers will receive it, and send it once the transaction commits."""
-    text = json.dumps({"seq": seq, **message}, separators=(",", ":"), ensure_ascii=False)
-    change = EventChange.objects.create(
-        event=event, seq=seq, action=action, post=post, by=by, message=text
-    )
-    group = event_group(event.pk)
-    transaction.on_commit(lambda: change_send(group=group, seq=seq, text=text), robust=True)
-    slug, event_id = event.slug, event.pk
-    transaction.on_commit(
-        lambda: seq_remember(slug=slug, event_id=event_id, seq=seq, changed_at=time.time()), robust=True
-    )
-    return change
 
 
 def change_send(*, group: str, seq: int, text: str) -> None:

@@ -1,12 +1,17 @@
-from django.conf import settings
-from django.conf.urls.static import static
-from django.contrib import admin
-from django.urls import include, path
+"""URLs of the pages readers load."""
+
+from django.urls import path
+from django.views.decorators.http import require_safe
+
+from liveblog import views
+from liveblog.feeds import EventFeed
+
+app_name = "liveblog"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("api/", include("liveblog.api.urls")),
-    path("", include("liveblog.pages")),
+    path("", views.event_index, name="event-index"),
+    path("live/<slug:slug>/", views.event_live, name="event-live"),
+    path("live/<slug:slug>/posts/<int:pk>/", views.post_detail, name="post-detail"),
+    path("live/<slug:slug>/feed/", require_safe(EventFeed()), name="event-feed"),
+    path("speakers/<slug:slug>/", views.speaker_detail, name="speaker-detail"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -114,7 +114,7 @@ class Server:
             PY,
             "-m",
             "uvicorn",
-            "liveblog.asgi:application",
+            "config.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",

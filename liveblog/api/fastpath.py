@@ -18,9 +18,10 @@ from django.http import QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import http_date, parse_etags
 
+from accounts.keycache import api_key_vouched
 from accounts.services import api_key_hash
 from liveblog.api.caching import LIVE, etag_for
-from liveblog.seqcache import api_key_vouched, seq_lookup
+from liveblog.seqcache import seq_lookup
 
 POSTS_PATH = re.compile(r"^/api/v1/events/(?P<slug>[-a-zA-Z0-9_]+)/posts/$")
 

@@ -41,7 +41,7 @@ def live_server_url(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1"}
     server = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "uvicorn", "liveblog.asgi:application", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log", "--ws-per-message-deflate", "false"],
         cwd=PROJECT, env=env,
     )

@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
+from config.asgi import application
 from liveblog import services
-from liveblog.asgi import application
 from liveblog.consumers import RESUME_LIMIT
 
 pytestmark = pytest.mark.django_db(transaction=True)

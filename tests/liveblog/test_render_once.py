@@ -11,8 +11,8 @@ from django.db import connections
 from django.db.backends.utils import CursorWrapper
 from django.test.signals import template_rendered
 
+from config.asgi import application
 from liveblog import services
-from liveblog.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,6 +6,7 @@ from asgiref.testing import ApplicationCommunicator
 from django.db import connections
 from django.db.backends.utils import CursorWrapper
 
+from config import redis as redis_clients
 from liveblog import seqcache, services
 from liveblog.api.fastpath import NotModifiedFastPath
 
@@ -143,9 +144,9 @@ async def test_redis_away_means_django_answers(client, editor, event, django_app
     path = f"/api/v1/events/{event.slug}/posts/"
     etag = await etag_from_django(client, path)
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
-    seqcache._async_clients.clear()
+    redis_clients._async_clients.clear()
     status, _, _ = await get(NotModifiedFastPath(django_app), path, [(b"if-none-match", etag.encode())])
-    seqcache._async_clients.clear()
+    redis_clients._async_clients.clear()
     assert status == 200
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from liveblog import services
 from liveblog.models import EventChange, Post
-from tests.liveblog.newsroom.conftest import newsroom_url
+from tests.newsroom.conftest import newsroom_url
 
 pytestmark = pytest.mark.django_db
 

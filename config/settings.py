@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "liveblog",
+    "newsroom",
 ]
 
 MIDDLEWARE = [
@@ -65,8 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "liveblog.urls"
-ASGI_APPLICATION = "liveblog.asgi.application"
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
 
 TEMPLATES = [

@@ -3,7 +3,7 @@
 import pytest
 
 from liveblog.models import Event, EventChange
-from tests.liveblog.newsroom.conftest import newsroom_url
+from tests.newsroom.conftest import newsroom_url
 
 pytestmark = pytest.mark.django_db
 

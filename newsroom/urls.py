@@ -6,7 +6,7 @@ Every view goes through the admin site's login and permission gate first.
 from django.contrib import admin
 from django.urls import path
 
-from liveblog.newsroom import views
+from newsroom import views
 
 app_name = "newsroom"
 

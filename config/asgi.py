@@ -3,7 +3,7 @@ in-process scheduler on the embedded default (lifespan)."""
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveblog.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
@@ -12,8 +12,8 @@ django_http = get_asgi_application()  # set Django up before importing consumers
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.routing import websocket_urlpatterns  # noqa: E402
 from liveblog.api.fastpath import NotModifiedFastPath  # noqa: E402
-from liveblog.routing import websocket_urlpatterns  # noqa: E402
 from liveblog.scheduler import LifespanScheduler  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -4,7 +4,7 @@ from channels.auth import AuthMiddlewareStack
 from django.urls import path, re_path
 
 from liveblog.consumers import LiveEventConsumer, UnknownPathConsumer
-from liveblog.newsroom.consumers import NewsroomConsumer
+from newsroom.consumers import NewsroomConsumer
 
 websocket_urlpatterns = [
     path("ws/events/<slug:slug>/", LiveEventConsumer.as_asgi()),

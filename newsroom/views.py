@@ -23,7 +23,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from liveblog import permissions, services
 from liveblog.markup import render_body
 from liveblog.models import Byline, Event, Post, PostImage, Quote, Revision, Speaker
-from liveblog.newsroom.forms import (
+from liveblog.rendering import post_fragment
+from liveblog.sanitize import html_to_text
+from liveblog.selectors import posts_with_relations
+from liveblog.services import StaleVersionError
+from newsroom.forms import (
     ComposeForm,
     EditForm,
     EventForm,
@@ -35,10 +39,6 @@ from liveblog.newsroom.forms import (
     RetractForm,
     VersionForm,
 )
-from liveblog.rendering import post_fragment
-from liveblog.sanitize import html_to_text
-from liveblog.selectors import posts_with_relations
-from liveblog.services import StaleVersionError
 
 # The stream shows every draft and scheduled post and this many of the latest public ones;
 # older posts stay on the live page and in the admin's post list.

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from liveblog import services
-from tests.liveblog.newsroom.conftest import newsroom_url
+from tests.newsroom.conftest import newsroom_url
 
 pytestmark = pytest.mark.django_db
 

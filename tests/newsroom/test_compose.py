@@ -8,7 +8,7 @@ from django.utils import timezone
 from liveblog import services
 from liveblog.models import EventChange, Post, PostImage, Quote, Speaker
 from tests.conftest import make_user
-from tests.liveblog.newsroom.conftest import bmp, compose, newsroom_url, png
+from tests.newsroom.conftest import bmp, compose, newsroom_url, png
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +244,7 @@ def event_zone(event):
 
 
 def test_byline_defaults_to_the_journalist_who_posts(db, event):
-    from tests.liveblog.newsroom.conftest import signed_in
+    from tests.newsroom.conftest import signed_in
 
     writer = make_user("writer", "editor", display_name="Wren Writer")
     signed_in(writer).post(newsroom_url(event), compose(headline="Mine", intent="publish"))

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 from liveblog.models import EventChange, Post
-from tests.liveblog.newsroom.conftest import compose, newsroom_url, png
+from tests.newsroom.conftest import compose, newsroom_url, png
 
 pytestmark = pytest.mark.django_db
 

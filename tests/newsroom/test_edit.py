@@ -6,7 +6,7 @@ import pytest
 
 from liveblog import services
 from liveblog.models import Post, PostImage, Quote, Revision
-from tests.liveblog.newsroom.conftest import newsroom_url, png, signed_in
+from tests.newsroom.conftest import newsroom_url, png, signed_in
 
 pytestmark = pytest.mark.django_db
 

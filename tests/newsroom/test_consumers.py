@@ -8,9 +8,9 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 
+from config.asgi import application
 from liveblog import services
-from liveblog.asgi import application
-from liveblog.newsroom.consumers import NewsroomConsumer
+from newsroom.consumers import NewsroomConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

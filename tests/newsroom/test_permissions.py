@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from liveblog import services
 from liveblog.models import Event, Post
-from tests.liveblog.newsroom.conftest import compose, newsroom_url, signed_in
+from tests.newsroom.conftest import compose, newsroom_url, signed_in
 
 pytestmark = pytest.mark.django_db
 

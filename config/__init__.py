@@ -1,0 +1,1 @@
+"""Project plumbing: settings, project URLs, the ASGI entry point and websocket routing."""
