@@ -1,0 +1,40 @@
+"""Fixtures for fault tests: the app in its production shape on a PostgreSQL and a Redis of its own."""
+
+import shutil
+
+import pytest
+
+from tests.faults.harness import OwnPostgres, OwnRedis, ProductionShape, temporary_directory
+
+SETUP = """
+from accounts.models import Role, User
+from accounts.services import user_set_role
+from liveblog import services
+from rest_framework.authtoken.models import Token
+editor = User.objects.create_user(username="editor", password="not used", display_name="Drill Editor")
+user_set_role(user=editor, role=Role.EDITOR, by=None)
+services.event_create(title="Fault drill", slug="fault-drill", by=editor, status="live")
+print(Token.objects.create(user=editor).key)
+"""
+
+
+@pytest.fixture
+def production():
+    """A fresh production-shape app with one live event (`fault-drill`) and an editor's token."""
+    directory = temporary_directory()
+    postgres, redis = OwnPostgres(directory), OwnRedis(directory)
+    app = ProductionShape(postgres=postgres, redis=redis, directory=directory)
+    try:
+        postgres.init()
+        redis.start()
+        app.manage("migrate", "--noinput")
+        app.token = app.manage("shell", "-c", SETUP).strip().splitlines()[-1]
+        app.slug = "fault-drill"
+        app.postgres, app.redis = postgres, redis
+        app.start()
+        yield app
+    finally:
+        app.stop()
+        redis.stop()
+        postgres.close()
+        shutil.rmtree(directory, ignore_errors=True)
