@@ -9,6 +9,7 @@ background task (see `LifespanScheduler`).
 
 import asyncio
 import logging
+import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -34,15 +35,42 @@ def scheduler_tick_between_connections() -> int:
         close_old_connections()
 
 
-async def scheduler_loop(*, interval: float) -> None:
+# After failures in a row (PostgreSQL away, say) each wait is longer, up to this, so a long
+# outage is not hammered and posts due meanwhile go out soon after it ends.
+MAX_WAIT_AFTER_FAILURE = 30.0
+
+
+def _tick_logged(failures: int) -> int:
+    """One tick of a long-running loop, which must never die of an error: returns the
+    number of failed ticks in a row."""
+    try:
+        published = scheduler_tick_between_connections()
+    except Exception:
+        logger.exception("Scheduler tick failed (%d in a row); trying again", failures + 1)
+        return failures + 1
+    if published:
+        logger.info("Scheduler published %d post(s)", published)
+    return 0
+
+
+def _wait(*, failures: int, interval: float) -> float:
+    return min(interval * 2**failures, MAX_WAIT_AFTER_FAILURE) if failures else interval
+
+
+def scheduler_run(*, interval: float) -> None:
+    """The production loop (`manage.py run_scheduler`): it logs, waits and retries, until stopped."""
+    failures = 0
     while True:
-        try:
-            published = await sync_to_async(scheduler_tick_between_connections, thread_sensitive=False)()
-            if published:
-                logger.info("Scheduler published %d post(s)", published)
-        except Exception:
-            logger.exception("Scheduler tick failed; trying again in %s s", interval)
-        await asyncio.sleep(interval)
+        failures = _tick_logged(failures)
+        time.sleep(_wait(failures=failures, interval=interval))
+
+
+async def scheduler_loop(*, interval: float) -> None:
+    """The same loop inside the web process, on the embedded default."""
+    failures = 0
+    while True:
+        failures = await sync_to_async(_tick_logged, thread_sensitive=False)(failures)
+        await asyncio.sleep(_wait(failures=failures, interval=interval))
 
 
 class LifespanScheduler:

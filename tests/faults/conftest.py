@@ -19,8 +19,9 @@ print(Token.objects.create(user=editor).key)
 
 
 @pytest.fixture
-def production():
-    """A fresh production-shape app with one live event (`fault-drill`) and an editor's token."""
+def stack():
+    """A PostgreSQL and a Redis of the test's own, migrated, with one live event (`fault-drill`)
+    and an editor's token; the app is configured for them but not yet started."""
     directory = temporary_directory()
     postgres, redis = OwnPostgres(directory), OwnRedis(directory)
     app = ProductionShape(postgres=postgres, redis=redis, directory=directory)
@@ -31,10 +32,16 @@ def production():
         app.token = app.manage("shell", "-c", SETUP).strip().splitlines()[-1]
         app.slug = "fault-drill"
         app.postgres, app.redis = postgres, redis
-        app.start()
         yield app
     finally:
         app.stop()
         redis.stop()
         postgres.close()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def production(stack):
+    """The stack with its two uvicorn workers serving."""
+    stack.start()
+    return stack

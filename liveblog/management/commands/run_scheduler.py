@@ -1,11 +1,9 @@
 """`manage.py run_scheduler`: publish scheduled posts at their time, until stopped."""
 
-import time
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from liveblog.scheduler import scheduler_tick, scheduler_tick_between_connections
+from liveblog.scheduler import scheduler_run, scheduler_tick
 
 
 class Command(BaseCommand):
@@ -22,8 +20,4 @@ class Command(BaseCommand):
         if once:
             self.stdout.write(f"Published {scheduler_tick()} scheduled post(s).")
             return
-        while True:
-            published = scheduler_tick_between_connections()
-            if published:
-                self.stdout.write(f"Published {published} scheduled post(s).")
-            time.sleep(interval)
+        scheduler_run(interval=interval)
