@@ -17,6 +17,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 
 from accounts.keycache import api_key_vouch
 from accounts.models import PartnerApiKey
+from accounts.ratelimit import AtomicThrottleMixin
 from accounts.services import api_key_find, api_key_hash
 
 # Keys are 43 characters (32 random bytes, URL-safe base64); anything much longer is not ours,
@@ -86,7 +87,7 @@ def partner_key(request) -> PartnerApiKey | None:
     return auth if isinstance(auth, PartnerApiKey) else None
 
 
-class PartnerKeyRateThrottle(SimpleRateThrottle):
+class PartnerKeyRateThrottle(AtomicThrottleMixin, SimpleRateThrottle):
     """Each partner key has its own budget per minute, set on the key (`rate_limit_per_minute`)."""
 
     scope = "partner_key"
@@ -108,7 +109,7 @@ class PartnerKeyRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": key.pk}
 
 
-class AnonymousRateThrottle(AnonRateThrottle):
+class AnonymousRateThrottle(AtomicThrottleMixin, AnonRateThrottle):
     """Callers with neither key nor token, counted per IP address (rate `anon`)."""
 
     def get_cache_key(self, request, view):
@@ -117,7 +118,7 @@ class AnonymousRateThrottle(AnonRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class JournalistRateThrottle(UserRateThrottle):
+class JournalistRateThrottle(AtomicThrottleMixin, UserRateThrottle):
     """Journalists' tools and bots, counted per account (rate `journalist`)."""
 
     scope = "journalist"

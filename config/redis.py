@@ -10,6 +10,7 @@ import redis.asyncio
 from django.conf import settings
 
 _sync_client: redis.Redis | None = None
+_clients_by_url: dict[tuple[str, float], redis.Redis] = {}
 _async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis]" = (
     weakref.WeakKeyDictionary()
 )
@@ -28,5 +29,15 @@ def async_client() -> redis.asyncio.Redis:
     if client is None:
         client = _async_clients[loop] = redis.asyncio.Redis.from_url(
             settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+    return client
+
+
+def client_for(url: str, *, timeout: float) -> redis.Redis:
+    """A blocking client for another Redis URL (the cache's), shared per process."""
+    client = _clients_by_url.get((url, timeout))
+    if client is None:
+        client = _clients_by_url[(url, timeout)] = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
     return client
