@@ -252,6 +252,8 @@ class PostImage(models.Model):
     """A picture in a post. Alt text is required: every reader should get the picture's point."""
 
     MAX_BYTES = 8 * 1024 * 1024
+    # 40 megapixels (e.g. 7700x5200) is more than any page shows, and decodes to 160 MB at most.
+    MAX_PIXELS = 40_000_000
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(

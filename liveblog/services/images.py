@@ -51,7 +51,7 @@ def image_remove(*, image: PostImage, by, expected_version: int | None = None) -
 
 
 def _image_check(image) -> None:
-    """Refuse what is not a real picture of an allowed kind, before anything is stored."""
+    """Refuse what is not a real picture of an allowed kind and size, before anything is stored."""
     from PIL import Image, UnidentifiedImageError
 
     if image.size > PostImage.MAX_BYTES:
@@ -59,9 +59,17 @@ def _image_check(image) -> None:
     try:
         image.seek(0)
         with Image.open(image) as picture:
+            # The size is in the header: a few KB of PNG can claim 12000x12000, which every
+            # reader's browser would have to decode (576 MB), so it is checked before decoding.
+            width, height = picture.size
+            if width * height > PostImage.MAX_PIXELS:
+                raise ValidationError(
+                    f"This picture is {width}x{height} pixels; pictures are limited to "
+                    f"{PostImage.MAX_PIXELS // 1_000_000} megapixels. Resize it and upload it again."
+                )
             picture.verify()
             kind = picture.format
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as broken:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as broken:
         raise ValidationError("This file is not an image we can show (use JPEG, PNG, GIF or WebP).") from broken
     finally:
         image.seek(0)
