@@ -101,8 +101,20 @@ if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backe
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_MAX_SIZE,
-        "timeout": 10,
+        # A request waits this long for a connection, then gets a 503: PostgreSQL away must
+        # not hold requests (and their sockets) for long.
+        "timeout": 3,
+        # Give up a failing reconnect soon: the pool's backoff (1, 2, 4, 8 s…) would otherwise
+        # keep a worker without connections for seconds after PostgreSQL is back, while a
+        # given-up pool tries again at once on the next request.
+        "reconnect_timeout": 2,
     }
+    # Django then checks each pooled connection before use, so the first request after
+    # PostgreSQL restarts gets a live one instead of failing on a dead one.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A PostgreSQL that does not answer at all (not just refusing) fails a request in 3 s, not 2 min.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts and wait for it, so two writers
     # (the scheduler and the web server) queue instead of failing with "database is locked".

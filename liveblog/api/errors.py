@@ -7,11 +7,14 @@ with a 409 stale-version refusal only.
 """
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -27,7 +30,15 @@ MESSAGES = {
     "not_authenticated": "Writing needs a journalist's token: send Authorization: Token <key>.",
     "throttled": "Too many requests. Wait {wait} seconds before the next one.",
     "server_error": "Something went wrong on our side. It has been logged; please try again later.",
+    "database_unavailable": (
+        "Our database is not answering for the moment; nothing was changed. Try again in a few seconds."
+    ),
 }
+
+# PostgreSQL stopped, restarting or out of pooled connections: the caller did nothing wrong and
+# a retry will do, so these are a 503 with Retry-After, never a 500 (or a 400 that blames them).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
 
 
 class ApiError(exceptions.APIException):
@@ -51,6 +62,10 @@ def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: map whatever was raised to the one error shape."""
     if isinstance(exc, StaleVersionError):
         return _stale_version(exc, context)
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("Database unavailable in %s: %s", context["request"].path, exc)
+        set_rollback()
+        return _database_unavailable_json()
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context) if exc is not None else None
     if response is None:
@@ -131,10 +146,25 @@ def error_json(status_code: int, code: str, message: str) -> JsonResponse:
     return response
 
 
+def _database_unavailable_json() -> JsonResponse:
+    response = error_json(503, "database_unavailable", MESSAGES["database_unavailable"])
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request, *args, **kwargs):
-    """handler500 for the site: JSON under /api/, Django's page elsewhere."""
+    """handler500 for the site: JSON under /api/, Django's page elsewhere; a 503 with
+    Retry-After when the error is the database being away (Django calls this handler
+    while the exception is being handled, so it is still in sys.exc_info())."""
     from django.views.defaults import server_error as html_server_error
 
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        if request.path.startswith("/api/"):
+            return _database_unavailable_json()
+        # Rendered without the request: its context processors would ask the database.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if request.path.startswith("/api/"):
         return error_json(500, "server_error", MESSAGES["server_error"])
     return html_server_error(request, *args, **kwargs)
