@@ -40,7 +40,7 @@ class PublicModelSerializer(serializers.ModelSerializer):
 
 
 class AuthorSerializer(serializers.Serializer):
-    """One name of a post's byline."""
+    """One name of a post's byline (for the schema: PostSerializer's values come from the builder)."""
 
     name = serializers.CharField(read_only=True)
     job_title = serializers.CharField(read_only=True)
@@ -63,6 +63,8 @@ class PostQuoteSerializer(PublicModelSerializer):
 
 
 class MediaItemSerializer(serializers.Serializer):
+    """One picture of a post's `media` (for the schema, like AuthorSerializer)."""
+
     type = serializers.ChoiceField(choices=["image"])
     url = serializers.URLField()
     width = serializers.IntegerField(allow_null=True)
@@ -105,7 +107,7 @@ class PostSerializer(PublicModelSerializer):
 
     def to_representation(self, post: Post) -> dict:
         public = representation.post_public(post)
-        if "version" in self.fields:
+        if "version" in self.fields:  # ChangedPostSerializer, the feed's post, has none
             public["version"] = post.version
         return representation.absolute_links(public, absolute=self.context["request"].build_absolute_uri)
 
