@@ -1,6 +1,7 @@
 """The Atom feed of an event (RFC 4287): its latest published posts, for feed readers and partners."""
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
 from django.template.loader import render_to_string
@@ -9,6 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from liveblog import seo
 from liveblog.models import Event, Post
+from liveblog.representation import post_public
 from liveblog.selectors import event_feed_posts
 
 # XML 1.0 forbids these; one pasted into a headline must not turn the feed into an error.
@@ -17,6 +19,15 @@ _XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def _xml_text(value: str) -> str:
     return _XML_FORBIDDEN.sub("", value)
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One post of the feed and its public representation, which the entry is written from.
+    The times stay datetimes: Django's Atom writer formats them (RFC 3339) itself."""
+
+    post: Post
+    public: dict
 
 
 class PostAtomFeed(Atom1Feed):
@@ -46,29 +57,29 @@ class EventFeed(Feed):
     def link(self, event: Event) -> str:
         return event.get_absolute_url()
 
-    def items(self, event: Event):
-        return event_feed_posts(event=event)
+    def items(self, event: Event) -> list[FeedEntry]:
+        return [FeedEntry(post=post, public=post_public(post)) for post in event_feed_posts(event=event)]
 
-    def item_title(self, post: Post) -> str:
+    def item_title(self, entry: FeedEntry) -> str:
         # Atom titles are text, escaped once by the XML writer, unlike RSS's double escaping.
-        return _xml_text(seo.post_title(post))
+        return _xml_text(seo.post_title(entry.public))
 
-    def item_description(self, post: Post) -> None:
+    def item_description(self, entry: FeedEntry) -> None:
         """No <summary>: the whole post goes in <content>."""
         return None
 
-    def item_link(self, post: Post) -> str:
-        return reverse("liveblog:post-detail", kwargs={"slug": post.event.slug, "pk": post.pk})
+    def item_link(self, entry: FeedEntry) -> str:
+        return reverse("liveblog:post-detail", kwargs={"slug": entry.post.event.slug, "pk": entry.public["id"]})
 
-    def item_pubdate(self, post: Post):
-        return post.published_at
+    def item_pubdate(self, entry: FeedEntry):
+        return entry.post.published_at
 
-    def item_updateddate(self, post: Post):
-        return seo.post_modified_at(post)
+    def item_updateddate(self, entry: FeedEntry):
+        return seo.post_modified_at(entry.post)
 
-    def item_extra_kwargs(self, post: Post) -> dict:
-        content = render_to_string("liveblog/_feed_content.html", {"post": post}).strip()
+    def item_extra_kwargs(self, entry: FeedEntry) -> dict:
+        content = render_to_string("liveblog/_feed_content.html", {"post": entry.public}).strip()
         return {
-            "author_names": [_xml_text(byline.author.byline_name) for byline in post.bylines.all()],
+            "author_names": [_xml_text(author["name"]) for author in entry.public["authors"]],
             "content_html": _xml_text(content),
         }

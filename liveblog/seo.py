@@ -1,14 +1,16 @@
 """What machines read about a page: schema.org JSON-LD for search engines, and the plain-text
-titles and summaries that link previews and feeds show."""
+titles and summaries that link previews and feeds show, all from a post's public
+representation (liveblog/representation.py)."""
 
 import json
 from datetime import datetime
+from urllib.parse import urljoin
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from liveblog.models import Event, Post
-from liveblog.sanitize import html_to_text
+from liveblog.representation import post_public, timestamp
 
 # Search engines cut headlines longer than this (schema.org "headline" guidance for articles).
 TITLE_CHARS = 110
@@ -19,32 +21,29 @@ SUMMARY_CHARS = 200
 _SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def post_text(post: Post) -> str:
-    """The post as plain text: the body, then each quote with who said it."""
-    parts = [html_to_text(post.body_html)]
-    for quote in post.quotes.all():
-        said_by = ", ".join(part for part in (quote.speaker.name, quote.speaker.description) if part)
-        parts.append(f"\u201c{quote.text}\u201d \u2013 {said_by}")
+def post_text(post: dict) -> str:
+    """The post (its public representation) as plain text: the body, then each quote with who said it."""
+    parts = [post["body_text"]]
+    for quote in post["quotes"]:
+        speaker = quote["speaker"]
+        said_by = ", ".join(part for part in (speaker["name"], speaker["role"], speaker["organisation"]) if part)
+        parts.append(f"\u201c{quote['text']}\u201d \u2013 {said_by}")
     return "\n".join(part for part in parts if part)
 
 
-def post_title(post: Post) -> str:
+def post_title(post: dict) -> str:
     """The headline, or for a post without one the start of its text."""
-    if post.headline:
-        return post.headline
+    if post["headline"]:
+        return post["headline"]
     text = _one_line(post_text(post))
-    return Truncator(text).chars(TITLE_CHARS) if text else post.get_kind_display()
+    return Truncator(text).chars(TITLE_CHARS) if text else Post.Kind(post["kind"]).label
 
 
-def post_summary(post: Post) -> str:
+def post_summary(post: dict) -> str:
     return Truncator(_one_line(post_text(post))).chars(SUMMARY_CHARS)
 
 
@@ -56,19 +55,17 @@ def post_modified_at(post: Post) -> datetime:
     return post.updated_at or post.published_at
 
 
-def blog_posting(post: Post, *, url: str) -> dict:
-    """One post as a schema.org BlogPosting; `url` is where a reader finds it."""
+def blog_posting(post: dict, *, url: str) -> dict:
+    """One post (its public representation) as a schema.org BlogPosting; `url` is where a reader finds it."""
     return {
         "@type": "BlogPosting",
         "@id": url,
         "url": url,
         "headline": Truncator(post_title(post)).chars(TITLE_CHARS),
         "articleBody": post_text(post),
-        "author": [
-            {"@type": "Person", "name": byline.author.byline_name} for byline in post.bylines.all()
-        ],
-        "datePublished": _iso(post.published_at),
-        "dateModified": _iso(post_modified_at(post)),
+        "author": [{"@type": "Person", "name": author["name"]} for author in post["authors"]],
+        "datePublished": post["published_at"],
+        "dateModified": post["updated_at"] or post["published_at"],
     }
 
 
@@ -89,14 +86,15 @@ def live_blog_posting(*, event: Event, posts: list[Post], url: str) -> dict:
         "headline": Truncator(event.title).chars(TITLE_CHARS),
         "name": event.title,
         "description": event_summary(event),
-        "datePublished": _iso(published_at),
-        "dateModified": _iso(max([published_at, *modified])),
+        "datePublished": timestamp(published_at),
+        "dateModified": timestamp(max([published_at, *modified])),
     }
     if event.starts_at:
-        data["coverageStartTime"] = _iso(event.starts_at)
+        data["coverageStartTime"] = timestamp(event.starts_at)
     if event.status == Event.Status.ENDED and event.ends_at:
-        data["coverageEndTime"] = _iso(event.ends_at)
-    data["liveBlogUpdate"] = [blog_posting(post, url=f"{url}#{post.anchor}") for post in posts]
+        data["coverageEndTime"] = timestamp(event.ends_at)
+    public = [post_public(post) for post in posts]
+    data["liveBlogUpdate"] = [blog_posting(post, url=urljoin(url, post["permalink"])) for post in public]
     return data
 
 

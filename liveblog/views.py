@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from liveblog import seo
 from liveblog.models import Event, Post, Speaker
+from liveblog.representation import post_public
 from liveblog.selectors import (
     StreamCursor,
     event_post_public,
@@ -77,13 +78,14 @@ def post_detail(request, slug: str, pk: int):
         return render(request, "liveblog/post_retracted.html", context, status=410)
     cursor = post_stream_cursor(post=post)
     stream_path = event.get_absolute_url() + (f"?before={cursor}" if cursor else "")
-    title = seo.post_title(post)
+    public = post_public(post)
+    title = seo.post_title(public)
     context.update(
         title=title,
         stream_url=f"{stream_path}#{post.anchor}",
         canonical_url=request.build_absolute_uri(request.path),
         share_title=title,
-        share_description=seo.post_summary(post) or seo.event_summary(event),
+        share_description=seo.post_summary(public) or seo.event_summary(event),
     )
     return render(request, "liveblog/post_detail.html", context)
 

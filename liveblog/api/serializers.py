@@ -1,111 +1,96 @@
 """What partners read and what newsroom tools send, field by field.
 
-Post representations extend the live stream's post state (docs/live-protocol.md)
-with `seq`, `version`, `body_text`, `media` and `permalink`, so a post reads the
-same in a page of posts and in the changes feed.
+A post reads the same in a page of posts, in the changes feed and on the live
+socket: all three come from liveblog/representation.py. The serializers here
+declare the fields for the OpenAPI schema and hand the values to that builder.
 """
 
 import json
-from urllib.parse import urljoin, urlsplit
 
+from django.db import models
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from liveblog import representation
 from liveblog.api.filters import Text
 from liveblog.models import Event, Post, Quote, Speaker
-from liveblog.sanitize import html_to_text
 
 MAX_QUOTES_PER_POST = 20
 MAX_KEY_POINTS_SENT = 50
+# The one time format (liveblog.representation.timestamp), for the schema: UTC, `Z`.
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$"
 
 
 # Reading ---------------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN})
+class Timestamp(serializers.DateTimeField):
+    """A time as every output writes it: ISO 8601 in UTC with a `Z`."""
+
+    def to_representation(self, value):
+        return representation.timestamp(value)
+
+
+class PublicModelSerializer(serializers.ModelSerializer):
+    """Model times come out as `Timestamp`s."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: Timestamp}
+
+
 class AuthorSerializer(serializers.Serializer):
-    """One name of a post's byline."""
+    """One name of a post's byline (for the schema: PostSerializer's values come from the builder)."""
 
-    name = serializers.CharField(source="author.byline_name")
-    job_title = serializers.CharField(source="author.job_title")
+    name = serializers.CharField(read_only=True)
+    job_title = serializers.CharField(read_only=True)
 
 
-class SpeakerSummarySerializer(serializers.ModelSerializer):
+class SpeakerSummarySerializer(PublicModelSerializer):
     class Meta:
         model = Speaker
         fields = ["name", "slug", "role", "organisation"]
+        read_only_fields = fields
 
 
-class PostQuoteSerializer(serializers.ModelSerializer):
+class PostQuoteSerializer(PublicModelSerializer):
     speaker = SpeakerSummarySerializer()
 
     class Meta:
         model = Quote
         fields = ["id", "text", "context", "said_at", "speaker"]
+        read_only_fields = fields
 
 
-MEDIA_ITEM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "enum": ["image"]},
-        "url": {"type": "string", "format": "uri"},
-        "width": {"type": "integer", "nullable": True},
-        "height": {"type": "integer", "nullable": True},
-        "alt_text": {"type": "string"},
-        "caption": {"type": "string"},
-        "credit": {"type": "string"},
-    },
-    "required": ["type", "url", "alt_text", "caption", "credit"],
-}
+class MediaItemSerializer(serializers.Serializer):
+    """One picture of a post's `media` (for the schema, like AuthorSerializer)."""
+
+    type = serializers.ChoiceField(choices=["image"])
+    url = serializers.URLField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    alt_text = serializers.CharField()
+    caption = serializers.CharField()
+    credit = serializers.CharField()
 
 
-def media_item(*, url: str, width, height, alt_text: str, caption: str, credit: str) -> dict:
-    return {
-        "type": "image", "url": url, "width": width, "height": height,
-        "alt_text": alt_text, "caption": caption, "credit": credit,
-    }
+class PostSerializer(PublicModelSerializer):
+    """A post as readers see it (drafts only reach the journalists who may edit them).
 
+    The fields below are what the schema says; the values are
+    `representation.post_public`'s, with absolute links, plus `version`.
+    """
 
-@extend_schema_field(
-    {
-        "type": "array",
-        "items": MEDIA_ITEM_SCHEMA,
-        "description": "The post's images, in order, with alt text, caption and credit. "
+    body_text = serializers.CharField(read_only=True, help_text="The body as plain text.")
+    authors = AuthorSerializer(many=True, read_only=True, help_text="The byline, in order.")
+    quotes = PostQuoteSerializer(many=True, read_only=True)
+    media = MediaItemSerializer(
+        many=True,
+        read_only=True,
+        help_text="The post's images, in order, with alt text, caption and credit. "
         "Embeds (videos, social posts) are part of body_html.",
-    }
-)
-class MediaField(serializers.Field):
-    def __init__(self, **kwargs):
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, post):
-        request = self.context["request"]
-        return [
-            media_item(
-                url=request.build_absolute_uri(image.image.url), width=image.width, height=image.height,
-                alt_text=image.alt_text, caption=image.caption, credit=image.credit,
-            )
-            for image in post.images.all()
-        ]
-
-
-@extend_schema_field({"type": "array", "items": MEDIA_ITEM_SCHEMA})
-class MediaItemsField(serializers.ListField):
-    """`media` already built (the changes feed builds it from the logged message)."""
-
-
-class PostSerializer(serializers.ModelSerializer):
-    """A post as readers see it (drafts only reach the journalists who may edit them)."""
-
-    seq = serializers.IntegerField(
-        allow_null=True, read_only=True, help_text="The event seq of this post's last public change; null for drafts."
     )
-    version = serializers.IntegerField(read_only=True, help_text="Send it back with an edit (optimistic locking).")
-    body_text = serializers.SerializerMethodField(help_text="The body as plain text.")
-    authors = AuthorSerializer(source="bylines", many=True, help_text="The byline, in order.")
-    quotes = PostQuoteSerializer(many=True)
-    media = MediaField()
-    permalink = serializers.SerializerMethodField(help_text="The post on the event's live page.")
+    permalink = serializers.URLField(read_only=True, help_text="The post on the event's live page.")
 
     class Meta:
         model = Post
@@ -115,23 +100,28 @@ class PostSerializer(serializers.ModelSerializer):
             "quotes", "media", "permalink",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "seq": {"allow_null": True, "help_text": "The event seq of this post's last public change; null for drafts."},
+            "version": {"help_text": "Send it back with an edit (optimistic locking)."},
+        }
 
-    def get_body_text(self, post: Post) -> str:
-        return html_to_text(post.body_html)
+    def to_representation(self, post: Post) -> dict:
+        public = representation.post_public(post)
+        if "version" in self.fields:  # ChangedPostSerializer, the feed's post, has none
+            public["version"] = post.version
+        return representation.absolute_links(public, absolute=self.context["request"].build_absolute_uri)
 
-    def get_permalink(self, post: Post) -> str:
-        return self.context["request"].build_absolute_uri(post.get_absolute_url())
 
-
-class PostTombstoneSerializer(serializers.ModelSerializer):
+class PostTombstoneSerializer(PublicModelSerializer):
     """What is left of a retracted post: enough for a client to remove it."""
-
-    seq = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Post
         fields = ["id", "seq", "status", "retracted_at", "retraction_note"]
         read_only_fields = fields
+
+    def to_representation(self, post: Post) -> dict:
+        return representation.post_tombstone(post)
 
 
 def post_representation(post: Post, *, request) -> dict:
@@ -139,7 +129,7 @@ def post_representation(post: Post, *, request) -> dict:
     return serializer(post, context={"request": request}).data
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(PublicModelSerializer):
     seq = serializers.IntegerField(read_only=True, help_text="The number of the event's latest public change.")
     url = serializers.SerializerMethodField(help_text="This event in the API.")
     posts_url = serializers.SerializerMethodField()
@@ -174,7 +164,7 @@ class EventDetailSerializer(EventSerializer):
         return [point.text for point in event.key_points.all()]
 
 
-class SpeakerSerializer(serializers.ModelSerializer):
+class SpeakerSerializer(PublicModelSerializer):
     description = serializers.CharField(read_only=True, help_text='Role and organisation: "Prime Minister, United Kingdom".')
     photo = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -196,7 +186,7 @@ class SpeakerSerializer(serializers.ModelSerializer):
         return f"{base}?speaker={speaker.slug}"
 
 
-class QuoteSerializer(serializers.ModelSerializer):
+class QuoteSerializer(PublicModelSerializer):
     speaker = SpeakerSummarySerializer()
     quoted_at = serializers.SerializerMethodField(help_text="When said; when that is unknown, when published.")
     event = serializers.SlugRelatedField(source="post.event", slug_field="slug", read_only=True)
@@ -207,10 +197,9 @@ class QuoteSerializer(serializers.ModelSerializer):
         fields = ["id", "text", "context", "said_at", "quoted_at", "speaker", "event", "post", "permalink"]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    @extend_schema_field(Timestamp(allow_null=True))
     def get_quoted_at(self, quote: Quote):
-        at = getattr(quote, "quoted_at", None) or quote.said_at or quote.post.published_at
-        return serializers.DateTimeField().to_representation(at) if at else None
+        return representation.timestamp(getattr(quote, "quoted_at", None) or quote.said_at or quote.post.published_at)
 
     def get_permalink(self, quote: Quote) -> str:
         return self.context["request"].build_absolute_uri(quote.post.get_absolute_url())
@@ -219,53 +208,38 @@ class QuoteSerializer(serializers.ModelSerializer):
 # The changes feed (?after=) --------------------------------------------------------------------
 
 
-def change_for_partner(message: str, *, live_url: str) -> dict:
-    """A logged change as the websocket sent it, less the live page's HTML, plus the post's
-    `seq`, `body_text`, `media` and `permalink` (all derived from the message itself)."""
+def change_for_partner(message: str, *, absolute) -> dict:
+    """A logged change as the websocket sent it, less the live page's HTML, with absolute links
+    (`absolute` is typically `request.build_absolute_uri`)."""
     change = json.loads(message)
     change.pop("html", None)
     post = change.get("post")
     if post is not None:
         post.pop("html", None)
-        post["seq"] = change["seq"]
-        if post.get("status") != Post.Status.RETRACTED:
-            post["body_text"] = html_to_text(post.get("body_html", ""))
-            origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_url))
-            post["media"] = [
-                media_item(**{**image, "url": urljoin(origin, image["url"])}) for image in post.pop("images", [])
-            ]
-            post["permalink"] = f"{live_url}#post-{post['id']}"
+        change["post"] = representation.absolute_links(post, absolute=absolute)
     return change
 
 
-class ChangedPostSerializer(serializers.Serializer):
+class ChangedPostSerializer(PostSerializer):
     """A post in the changes feed: a post's fields as in a page of posts, without `version`."""
 
-    id = serializers.IntegerField()
-    seq = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=[Post.Status.PUBLISHED])
-    kind = serializers.ChoiceField(choices=Post.Kind.choices)
-    headline = serializers.CharField()
-    body_html = serializers.CharField()
-    body_text = serializers.CharField()
-    is_pinned = serializers.BooleanField()
-    is_key_event = serializers.BooleanField()
-    published_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField(allow_null=True)
-    correction_note = serializers.CharField()
-    authors = AuthorSerializer(many=True)
-    quotes = PostQuoteSerializer(many=True)
-    media = MediaItemsField(child=serializers.DictField(), help_text="As `media` in a page of posts.")
-    permalink = serializers.URLField()
+    status = serializers.ChoiceField(choices=[Post.Status.PUBLISHED], read_only=True)
+
+    class Meta(PostSerializer.Meta):
+        fields = [name for name in PostSerializer.Meta.fields if name != "version"]
+        read_only_fields = fields
 
 
-class EventStateSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    title = serializers.CharField()
-    standfirst = serializers.CharField()
-    status = serializers.ChoiceField(choices=Event.Status.choices)
-    starts_at = serializers.DateTimeField(allow_null=True)
-    ends_at = serializers.DateTimeField(allow_null=True)
+class EventStateSerializer(PublicModelSerializer):
+    """The event as a change of type `event` carries it (`representation.event_public`)."""
+
+    class Meta:
+        model = Event
+        fields = ["slug", "title", "standfirst", "status", "starts_at", "ends_at"]
+        read_only_fields = fields
+
+    def to_representation(self, event: Event) -> dict:
+        return representation.event_public(event)
 
 
 @extend_schema_field(

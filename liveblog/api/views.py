@@ -204,7 +204,6 @@ class EventPosts(ApiView):
         rows = list(selectors.event_changes_after(event=event, seq=after).only("seq", "message")[: limit + 1])
         has_more = len(rows) > limit
         rows = rows[:limit]
-        live_url = request.build_absolute_uri(event.get_absolute_url())
         last_seq = rows[-1].seq if rows else after
         return {
             "after": after,
@@ -212,7 +211,7 @@ class EventPosts(ApiView):
             "seq": event.seq,
             "has_more": has_more,
             "next": replace_query_param(request.build_absolute_uri(), "after", last_seq) if has_more else None,
-            "changes": [serializers.change_for_partner(row.message, live_url=live_url) for row in rows],
+            "changes": [serializers.change_for_partner(row.message, absolute=request.build_absolute_uri) for row in rows],
         }
 
     @extend_schema(

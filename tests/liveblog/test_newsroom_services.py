@@ -133,7 +133,7 @@ def test_image_with_alt_text_reaches_readers(editor, event, publish):
     image = PostImage.objects.get(post=post)
     assert (image.width, image.height) == (40, 30)
     message = last_message(event)
-    assert message["post"]["images"][0]["alt_text"] == "Leaders on a video call"
+    assert message["post"]["media"][0]["alt_text"] == "Leaders on a video call"
     assert 'alt="Leaders on a video call" width="40" height="30"' in message["post"]["html"]
 
 

@@ -56,7 +56,7 @@ def test_live_page_describes_itself_as_a_live_blog_posting(client, editor, contr
     assert data["@type"] == "LiveBlogPosting"
     assert data["url"] == url
     assert data["headline"] == data["name"] == "Coalition summit"
-    assert data["coverageStartTime"] == event.starts_at.isoformat()
+    assert data["coverageStartTime"] == event.starts_at.isoformat().replace("+00:00", "Z")
     assert "coverageEndTime" not in data
     updates = {update["url"]: update for update in data["liveBlogUpdate"]}
     assert list(updates) == [f"{url}#post-{untitled.pk}", f"{url}#post-{post.pk}"]
@@ -66,7 +66,7 @@ def test_live_page_describes_itself_as_a_live_blog_posting(client, editor, contr
     assert update["articleBody"].startswith("He spoke.")
     assert "sooner or later" in update["articleBody"] and "<" not in update["articleBody"]
     assert [author["name"] for author in update["author"]] == ["Ada Editor", "Cal Contributor"]
-    assert update["datePublished"] == update["dateModified"] == post.published_at.isoformat()
+    assert update["datePublished"] == update["dateModified"] == post.published_at.isoformat().replace("+00:00", "Z")
     assert updates[f"{url}#post-{untitled.pk}"]["headline"] == "Leaders arrive in the rain, one by one."
 
 
@@ -74,15 +74,15 @@ def test_edited_post_reports_its_modification_time(client, editor, event, publis
     post = publish("First take")
     edited = services.post_edit(post=post, by=editor, expected_version=post.version, headline="Second take")
     data = json_ld(client.get(live_url(event)).content.decode())
-    assert data["liveBlogUpdate"][0]["dateModified"] == edited.updated_at.isoformat()
-    assert data["dateModified"] == edited.updated_at.isoformat()
+    assert data["liveBlogUpdate"][0]["dateModified"] == edited.updated_at.isoformat().replace("+00:00", "Z")
+    assert data["dateModified"] == edited.updated_at.isoformat().replace("+00:00", "Z")
 
 
 def test_coverage_end_time_appears_once_the_event_has_ended(client, editor, event, publish):
     publish("Last words")
     event = services.event_set_status(event=event, status="ended", by=editor)
     data = json_ld(client.get(live_url(event)).content.decode())
-    assert data["coverageEndTime"] == event.ends_at.isoformat()
+    assert data["coverageEndTime"] == event.ends_at.isoformat().replace("+00:00", "Z")
 
 
 def test_hostile_headlines_cannot_break_out_of_the_json_ld_script(client, editor, publish):

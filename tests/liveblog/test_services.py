@@ -128,8 +128,9 @@ def test_retraction_becomes_a_tombstone(editor, event, publish):
     message = json.loads(changes(event)[-1].message)
     assert message["post"] == {
         "id": post.pk,
+        "seq": retracted.seq,
         "status": "retracted",
-        "retracted_at": retracted.retracted_at.isoformat(),
+        "retracted_at": retracted.retracted_at.isoformat().replace("+00:00", "Z"),
         "retraction_note": "Published in error",
     }
 
