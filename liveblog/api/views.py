@@ -2,7 +2,8 @@
 
 Reads work out their ETag first and answer a matching If-None-Match with a
 bare 304 before anything is serialized. Writes go through liveblog.services,
-so the role rules of liveblog/permissions.py apply exactly as in the admin.
+so the post and event policies of liveblog/permissions.py apply exactly as in
+the admin.
 """
 
 import re
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.utils.urls import replace_query_param
 
-from liveblog import permissions, selectors, services
+from liveblog import selectors, services
 from liveblog.api import caching, filters, schema, serializers  # noqa: F401 - schema registers the auth schemes
 from liveblog.api.pagination import (
     EventPagination,
@@ -26,6 +27,7 @@ from liveblog.api.pagination import (
     SpeakerPagination,
 )
 from liveblog.models import Event, Post, Quote, Speaker
+from liveblog.permissions import Action, PostPolicy
 from liveblog.seqcache import seq_remember
 
 MAX_ID = 2**63 - 1
@@ -35,7 +37,7 @@ _VERSION_HEADER = re.compile(r'\s*"?([0-9]{1,10})"?\s*')
 
 class ReadOrJournalistWrite(BasePermission):
     """Anyone may read; writing needs a signed-in journalist. Which journalist may do what
-    (contributor, editor) is liveblog/permissions.py's call, made inside the services."""
+    (contributor, editor) is the post and event policies' call, made inside the services."""
 
     message = "Partner keys can only read. Writing needs a journalist's token: Authorization: Token <key>."
 
@@ -341,8 +343,8 @@ class PostDetail(ApiView):
 
     def _marker(self, request, slug: str, post_id: int) -> Post:
         marker = selectors.post_marker(event_slug=slug, post_id=post_id) if post_id <= MAX_ID else None
-        # A draft is invisible (404, not 403) to whoever may not edit it.
-        if marker is None or not (marker.is_public or permissions.can(request.user, "edit", marker)):
+        # A draft is invisible (404, not 403) to whoever may not see it.
+        if marker is None or not PostPolicy(request.user, marker).can(Action.VIEW):
             raise NotFound(f"Event {slug!r} has no post {post_id}.")
         return marker
 
@@ -445,7 +447,7 @@ class QuoteList(PagedListView):
     def post(self, request):
         data = _valid(serializers.QuoteCreateSerializer, request.data)
         post = Post.objects.filter(pk=data["post"]).first()
-        if post is None or not (post.is_public or permissions.can(request.user, "edit", post)):
+        if post is None or not PostPolicy(request.user, post).can(Action.VIEW):
             raise ValidationError({"post": [f"No post has the id {data['post']}."]})
         quote = services.quote_add(
             post=post, speaker=data["speaker"], text=data["text"], by=request.user,
