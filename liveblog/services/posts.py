@@ -217,12 +217,33 @@ def posts_publish_due(*, now: datetime | None = None) -> list[Post]:
             if post is None:
                 continue
             try:
-                published.append(post_publish(post=post, by=post.scheduled_by))
+                published.append(post_publish(post=post, by=post.scheduled_by, expected_version=post.version))
             except (ValidationError, PermissionDenied) as refused:
                 # Nobody to ask: park it as a draft, where the newsroom will see it.
-                logger.warning("Scheduled post %s not published: %s", post.pk, refused)
-                Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT, scheduled_for=None)
+                logger.warning("Scheduled post %s not published: %s", post.pk, " ".join(_reasons(refused)))
+                post_schedule_refuse(post=post, expected_version=post.version)
     return published
+
+
+@transaction.atomic
+def post_schedule_refuse(*, post: Post, expected_version: int) -> Post:
+    """Send a scheduled post the scheduler may not publish back to the drafts (the scheduler calls this).
+
+    The newsroom sees it return to its drafts, and the post's history says why
+    it was not published, as for any other change.
+    """
+    event, post = post_lock_for_change(
+        post_id=post.pk, event_id=post.event_id, by=None, action=None, expected_version=expected_version
+    )
+    if post.status != Post.Status.SCHEDULED:
+        raise ValidationError("This post is not scheduled.")
+    post.status = Post.Status.DRAFT
+    post.scheduled_for = None
+    return post_save_change(event, post, by=None, action="schedule refused")
+
+
+def _reasons(refused: Exception) -> list[str]:
+    return list(refused.messages) if isinstance(refused, ValidationError) else [str(refused)]
 
 
 @transaction.atomic
