@@ -3,7 +3,7 @@
 Reads work out their ETag first and answer a matching If-None-Match with a
 bare 304 before anything is serialized. Writes go through liveblog.services,
 so the post and event policies of liveblog/permissions.py apply exactly as in
-the admin.
+the admin, and each write names the version it started from.
 """
 
 import re
@@ -20,6 +20,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from liveblog import selectors, services
 from liveblog.api import caching, filters, schema, serializers  # noqa: F401 - schema registers the auth schemes
+from liveblog.api.errors import ApiError
 from liveblog.api.pagination import (
     EventPagination,
     PostPagination,
@@ -250,6 +251,13 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description='The post version you started from, e.g. "7" (instead of the body\'s `version`).',
 )
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The post version you are retracting, e.g. "7"; without it the answer is 428.',
+)
 
 
 @extend_schema(tags=["posts"])
@@ -300,45 +308,34 @@ class PostDetail(ApiView):
             raise ValidationError(
                 {"version": ['Send the version you started from (field "version" or header If-Match).']}
             )
-        by = request.user
-        with transaction.atomic():
-            # The first step checks the version the client sent and keeps the post locked;
-            # each later step builds on the version the one before it left.
-            version = expected
-            content = {name: data[name] for name in ("headline", "body", "kind") if name in data}
-            if content:
-                post = services.post_edit(post=post, by=by, expected_version=version, **content)
-                version = post.version
-            if data.get("status") == Post.Status.PUBLISHED and post.status != Post.Status.PUBLISHED:
-                post = services.post_publish(post=post, by=by, expected_version=version)
-                version = post.version
-            if "is_key_event" in data:
-                post = services.post_set_key_event(
-                    post=post, by=by, is_key_event=data["is_key_event"], expected_version=version
-                )
-                version = post.version
-            if "is_pinned" in data:
-                post = services.post_set_pinned(post=post, by=by, is_pinned=data["is_pinned"], expected_version=version)
-                version = post.version
-            if data.get("status") == Post.Status.RETRACTED:
-                post = services.post_retract(
-                    post=post, by=by, note=data["retraction_note"], expected_version=version
-                )
+        # One service call: one version and at most one public change, whatever the mix of fields.
+        changes = {name: data[name] for name in ("headline", "body", "kind", "status", "is_pinned", "is_key_event")
+                   if name in data}
+        post = services.post_update(
+            post=post, by=request.user, expected_version=expected,
+            retraction_note=data["retraction_note"], **changes,
+        )
         post = selectors.post_for_render(post_id=post.pk)
         return Response(serializers.post_representation(post, request=request))
 
     @extend_schema(
         operation_id="post_retract",
         summary="Retract a published post (editors)",
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH_REQUIRED],
         request=None,
         responses={200: serializers.PostTombstoneSerializer},
     )
     def delete(self, request, slug, post_id):
         post = self._marker(request, slug, post_id)
-        post = services.post_retract(
-            post=post, by=request.user, expected_version=_expected_version(request, None)
-        )
+        PostPolicy(request.user, post).require_role(Action.RETRACT)
+        expected = _expected_version(request, None)
+        if expected is None:
+            # Like PATCH, a retraction must say which version it saw: the post may have changed since.
+            raise ApiError(
+                status.HTTP_428_PRECONDITION_REQUIRED, "precondition_required",
+                'Send the version you are retracting in an If-Match header, e.g. If-Match: "7".',
+            )
+        post = services.post_retract(post=post, by=request.user, expected_version=expected)
         return Response(serializers.PostTombstoneSerializer(post).data)
 
     def _marker(self, request, slug: str, post_id: int) -> Post:

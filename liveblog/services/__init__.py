@@ -27,6 +27,7 @@ from liveblog.services.posts import (
     post_set_key_event,
     post_set_pinned,
     post_unschedule,
+    post_update,
     posts_publish_due,
     quote_add,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "post_set_key_event",
     "post_set_pinned",
     "post_unschedule",
+    "post_update",
     "posts_publish_due",
     "quote_add",
     "speaker_create",

@@ -136,6 +136,97 @@ def post_edit(
 
 
 @transaction.atomic
+def post_update(
+    *,
+    post: Post,
+    by,
+    expected_version: int,
+    headline: str | None = None,
+    body: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    is_pinned: bool | None = None,
+    is_key_event: bool | None = None,
+    retraction_note: str = "",
+) -> Post:
+    """Change a post's content, status, pin and key-event flag at once: one version, one
+    revision and at most one public change, whatever the mix (the API's PATCH).
+
+    `status` "published" publishes a draft (a published post stays as it is);
+    "retracted" takes the post down. Pinning unpins the post pinned before:
+    that is the other post's own change, with its own version and number.
+    """
+    event = event_lock(event_id=post.event_id)
+    post = _post_lock(post.pk)
+    policy = PostPolicy(by, post)
+    content = {"headline": headline, "body": body, "kind": kind}
+    wants_edit = any(value is not None for value in content.values())
+    wants_publish = status == Post.Status.PUBLISHED and post.status != Post.Status.PUBLISHED
+    wants_retract = status == Post.Status.RETRACTED
+    steps = [
+        (Action.EDIT, wants_edit), (Action.PUBLISH, wants_publish), (Action.MARK_KEY_EVENT, is_key_event is not None),
+        (Action.PIN, is_pinned is not None), (Action.RETRACT, wants_retract),
+    ]
+    for action, wanted in steps:
+        if wanted:
+            policy.require_role(action)
+    _version_check(post, expected_version)
+
+    was_public, before = post.status == Post.Status.PUBLISHED, _post_flags(post)
+    # Each step is checked against the post as the steps before it left it: publish, then pin.
+    if wants_edit:
+        policy.require(Action.EDIT)
+        _post_apply_content(post, headline=headline, body=body)
+        post.kind = kind if kind is not None else post.kind
+    if wants_publish:
+        policy.require(Action.PUBLISH)
+        _apply_publish(post)
+    if is_key_event is not None:
+        policy.require(Action.MARK_KEY_EVENT)
+        post.is_key_event = is_key_event
+    if is_pinned is not None:
+        policy.require(Action.PIN)
+        if is_pinned and not post.is_pinned:
+            _unpin_others(event, post, by=by)
+        post.is_pinned = is_pinned
+    if wants_retract:
+        policy.require(Action.RETRACT)
+        _apply_retract(post, note=retraction_note)
+
+    after = _post_flags(post)
+    changed = {name for name in after if after[name] != before[name]}
+    if not changed:
+        return post
+    content_changed = bool(changed & {"headline", "body", "kind"})
+    if content_changed and was_public and post.status == Post.Status.PUBLISHED:
+        post.updated_at = timezone.now()
+    action, public_action = _update_action(post, changed, content_changed=content_changed)
+    return post_save_change(event, post, by=by, action=action, public_action=public_action)
+
+
+def _post_flags(post: Post) -> dict:
+    return {
+        "headline": post.headline, "body": post.body, "kind": post.kind, "status": post.status,
+        "is_pinned": post.is_pinned, "is_key_event": post.is_key_event,
+    }
+
+
+def _update_action(post: Post, changed: set[str], *, content_changed: bool) -> tuple[str, str]:
+    """The revision's action and the public change's, for what one post_update changed."""
+    if "status" in changed:
+        if post.status == Post.Status.RETRACTED:
+            return "retract", EventChange.Action.POST_RETRACTED
+        return "publish", EventChange.Action.POST_PUBLISHED
+    if content_changed or changed == {"is_pinned", "is_key_event"}:
+        return "edit", EventChange.Action.POST_EDITED
+    if "is_pinned" in changed:
+        return ("pin", EventChange.Action.POST_PINNED) if post.is_pinned else ("unpin", EventChange.Action.POST_UNPINNED)
+    if post.is_key_event:
+        return "key_event", EventChange.Action.POST_KEY_EVENT
+    return "not_key_event", EventChange.Action.POST_NOT_KEY_EVENT
+
+
+@transaction.atomic
 def post_set_pinned(*, post: Post, by, is_pinned: bool, expected_version: int | None = None) -> Post:
     """Pin a post above the stream (unpinning the one pinned before) or unpin it."""
     event, post = post_lock_for_change(
