@@ -172,12 +172,13 @@ def post_update(
             policy.require_role(action)
     _version_check(post, expected_version)
 
-    was_public, before = post.status == Post.Status.PUBLISHED, _post_flags(post)
+    was_published, before = post.status == Post.Status.PUBLISHED, _post_flags(post)
     # Each step is checked against the post as the steps before it left it: publish, then pin.
     if wants_edit:
         policy.require(Action.EDIT)
         _post_apply_content(post, headline=headline, body=body)
-        post.kind = kind if kind is not None else post.kind
+        if kind is not None:
+            post.kind = kind
     if wants_publish:
         policy.require(Action.PUBLISH)
         _apply_publish(post)
@@ -198,7 +199,7 @@ def post_update(
     if not changed:
         return post
     content_changed = bool(changed & {"headline", "body", "kind"})
-    if content_changed and was_public and post.status == Post.Status.PUBLISHED:
+    if content_changed and was_published and post.status == Post.Status.PUBLISHED:
         post.updated_at = timezone.now()
     action, public_action = _update_action(post, changed, content_changed=content_changed)
     return post_save_change(event, post, by=by, action=action, public_action=public_action)
