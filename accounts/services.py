@@ -98,7 +98,7 @@ def user_set_role(*, user: User, role: Role, by: User | None) -> User:
 
 @transaction.atomic
 def user_clear_role(*, user: User, by: User | None) -> User:
-    """Take a journalist's newsroom role away: they can no longer sign in to the newsroom."""
+    """Take a journalist's newsroom role away: without one they no longer get into the newsroom."""
     if by is not None:
         user_require(by, Action.MANAGE_USERS)
     _roles_remove(user)
