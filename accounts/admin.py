@@ -3,31 +3,60 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
-from accounts.forms import NewsroomAuthenticationForm
 from accounts.models import PartnerApiKey, Role, User
-from accounts.services import api_key_create, api_key_revoke, user_set_role
-from liveblog import permissions
+from accounts.roles import Action, user_may, user_role
+from accounts.services import api_key_create, api_key_revoke, user_clear_role, user_set_role
 
-admin.site.login_form = NewsroomAuthenticationForm
+NO_ROLE = ""
+
+
+class UserRoleChangeForm(UserChangeForm):
+    """The user form with the newsroom role as one choice, saved through accounts.services
+    (never as raw groups, which could give someone two roles)."""
+
+    newsroom_role = forms.ChoiceField(
+        label="Newsroom role", choices=[(NO_ROLE, "No newsroom role"), *Role.choices], required=False,
+        help_text="Contributors write drafts; editors publish and change any post.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["newsroom_role"].initial = user_role(self.instance) or NO_ROLE
+
+
+def _without_group_fields(fieldsets) -> tuple:
+    """Django's user fieldsets with the raw group and permission boxes taken out."""
+    hidden = {"groups", "user_permissions"}
+    return tuple(
+        (name, {**options, "fields": tuple(field for field in options["fields"] if field not in hidden)})
+        for name, options in fieldsets
+    )
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserRoleChangeForm
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *_without_group_fields(BaseUserAdmin.fieldsets),
+        ("Newsroom", {"fields": ("newsroom_role",)}),
         ("Byline", {"fields": ("display_name", "job_title", "avatar")}),
     )
     list_display = ("username", "display_name", "job_title", "newsroom_role", "email", "is_staff")
-    actions = ["make_contributor", "make_editor"]
+    actions = ["make_contributor", "make_editor", "remove_role"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
     def _may_manage(self, request) -> bool:
-        return permissions.can(request.user, "manage_users")
+        return user_may(request.user, Action.MANAGE_USERS)
+
+    def has_module_permission(self, request):
+        return self._may_manage(request)
 
     def has_view_permission(self, request, obj=None):
         return self._may_manage(request)
@@ -41,15 +70,31 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return self._may_manage(request)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "newsroom_role" not in form.cleaned_data:
+            return  # the add form: the role is chosen on the next page
+        role = form.cleaned_data["newsroom_role"]
+        if role == (user_role(obj) or NO_ROLE):
+            return
+        if role == NO_ROLE:
+            user_clear_role(user=obj, by=request.user)
+        else:
+            user_set_role(user=obj, role=Role(role), by=request.user)
+
     @admin.display(description="Role")
     def newsroom_role(self, user):
         roles = [Role(group.name).label for group in user.groups.all() if group.name in Role.values]
         return ", ".join(roles) or ("Admin" if user.is_superuser else "—")
 
-    def _set_role(self, request, queryset, role: Role):
+    def _set_role(self, request, queryset, role: Role | None):
         for user in queryset:
-            user_set_role(user=user, role=role, by=request.user)
-        self.message_user(request, f"{queryset.count()} made {role.label.lower()}.", messages.SUCCESS)
+            if role is None:
+                user_clear_role(user=user, by=request.user)
+            else:
+                user_set_role(user=user, role=role, by=request.user)
+        done = f"made {role.label.lower()}" if role is not None else "left without a newsroom role"
+        self.message_user(request, f"{queryset.count()} {done}.", messages.SUCCESS)
 
     @admin.action(description="Give the selected users the contributor role", permissions=["change"])
     def make_contributor(self, request, queryset):
@@ -58,6 +103,10 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description="Give the selected users the editor role", permissions=["change"])
     def make_editor(self, request, queryset):
         self._set_role(request, queryset, Role.EDITOR)
+
+    @admin.action(description="Take the newsroom role away from the selected users", permissions=["change"])
+    def remove_role(self, request, queryset):
+        self._set_role(request, queryset, None)
 
 
 class ApiKeyCreateForm(forms.ModelForm):
@@ -77,7 +126,10 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
     actions = ["revoke"]
 
     def _may_manage(self, request) -> bool:
-        return permissions.can(request.user, "manage_api_keys")
+        return user_may(request.user, Action.MANAGE_API_KEYS)
+
+    def has_module_permission(self, request):
+        return self._may_manage(request)
 
     def has_view_permission(self, request, obj=None):
         return self._may_manage(request)

@@ -9,5 +9,4 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts.roles import roles_sync
 
-        # Sent once per app; the liveblog app's signal comes after its permissions exist.
-        post_migrate.connect(roles_sync, sender=self.apps.get_app_config("liveblog"), dispatch_uid="roles_sync")
+        post_migrate.connect(roles_sync, sender=self, dispatch_uid="roles_sync")

@@ -5,7 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts import login_throttle
-from liveblog import permissions
+from accounts.roles import is_newsroom_member
 
 THROTTLED_MESSAGE = (
     "Too many failed sign-in attempts for this account or from this network. "
@@ -34,7 +34,7 @@ class NewsroomAuthenticationForm(AdminAuthenticationForm):
         return cleaned
 
     def confirm_login_allowed(self, user):
-        # A newsroom role lets a journalist in without the is_staff flag (see liveblog/admin.py).
+        # A newsroom role lets a journalist in without the is_staff flag (see config/admin_site.py).
         AuthenticationForm.confirm_login_allowed(self, user)
-        if not (user.is_staff or permissions.user_actions(user)):
+        if not (user.is_staff or is_newsroom_member(user)):
             raise self.get_invalid_login_error()

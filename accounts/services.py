@@ -1,4 +1,9 @@
-"""State changes for accounts: roles and partner API keys."""
+"""State changes for accounts: journalists, their roles and partner API keys.
+
+The one door for these: the admin, management commands and the demo loader
+call them, so "exactly one newsroom role" and "only admins manage keys" hold
+everywhere.
+"""
 
 import hashlib
 import secrets
@@ -9,7 +14,7 @@ from django.utils import timezone
 
 from accounts.keycache import api_key_forget
 from accounts.models import PartnerApiKey, Role, User
-from liveblog import permissions
+from accounts.roles import Action, forget_roles, user_require
 
 KEY_PREFIX_LENGTH = 8
 
@@ -22,7 +27,7 @@ def api_key_hash(raw_key: str) -> str:
 @transaction.atomic
 def api_key_create(*, name: str, by: User, rate_limit_per_minute: int = 600) -> tuple[PartnerApiKey, str]:
     """Issue a partner key; the raw key is returned once and never stored."""
-    permissions.require(by, "manage_api_keys")
+    user_require(by, Action.MANAGE_API_KEYS)
     raw_key = secrets.token_urlsafe(32)
     key = PartnerApiKey(
         name=name,
@@ -38,7 +43,7 @@ def api_key_create(*, name: str, by: User, rate_limit_per_minute: int = 600) -> 
 
 def api_key_revoke(*, key: PartnerApiKey, by: User) -> PartnerApiKey:
     """Stop a key from working from now on; it stays listed for the record."""
-    permissions.require(by, "manage_api_keys")
+    user_require(by, Action.MANAGE_API_KEYS)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
@@ -55,11 +60,51 @@ def api_key_find(*, raw_key: str) -> PartnerApiKey | None:
 
 
 @transaction.atomic
+def user_create(
+    *,
+    username: str,
+    by: User | None,
+    display_name: str = "",
+    job_title: str = "",
+    email: str = "",
+    role: Role | None = None,
+) -> User:
+    """Open an account for a journalist, with the byline readers will see and at most one role.
+
+    The account has no usable password: its owner sets one through a password
+    reset, or an admin sets it. `by` is None only for setup scripts (the demo).
+    """
+    if by is not None:
+        user_require(by, Action.MANAGE_USERS)
+    user = User(username=username, display_name=display_name.strip(), job_title=job_title.strip(), email=email)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    if role is not None:
+        user_set_role(user=user, role=role, by=by)
+    return user
+
+
+@transaction.atomic
 def user_set_role(*, user: User, role: Role, by: User | None) -> User:
     """Give a journalist exactly one newsroom role (`by` is None only for setup scripts)."""
     if by is not None:
-        permissions.require(by, "manage_users")
-    user.groups.remove(*Group.objects.filter(name__in=Role.values))
-    user.groups.add(Group.objects.get(name=role))
-    permissions.forget_roles(user)
+        user_require(by, Action.MANAGE_USERS)
+    _roles_remove(user)
+    user.groups.add(Group.objects.get(name=Role(role)))
+    forget_roles(user)
     return user
+
+
+@transaction.atomic
+def user_clear_role(*, user: User, by: User | None) -> User:
+    """Take a journalist's newsroom role away: without one they no longer get into the newsroom."""
+    if by is not None:
+        user_require(by, Action.MANAGE_USERS)
+    _roles_remove(user)
+    forget_roles(user)
+    return user
+
+
+def _roles_remove(user: User) -> None:
+    user.groups.remove(*Group.objects.filter(name__in=Role.values))

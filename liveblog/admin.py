@@ -1,5 +1,6 @@
-"""The editor admin: Django's admin, with every change to events, posts and quotes routed
-through liveblog.services (the newsroom screens do the writing; these pages list and link)."""
+"""The editor admin's pages for events, posts, speakers and quotes: every change routed
+through liveblog.services (the newsroom screens do the writing; these pages list and link).
+The site itself, and who may enter it, is config/admin_site.py."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -7,39 +8,26 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path, reverse
 from django.utils.html import format_html
 
+from accounts.roles import is_newsroom_member
 from liveblog import permissions, services
 from liveblog.models import Event, Post, Quote, Speaker
-
-admin.site.site_header = "Liveblog newsroom"
-admin.site.site_title = "Liveblog newsroom"
-admin.site.index_title = "Newsroom"
-
-
-def _site_has_permission(request) -> bool:
-    """Staff, and every journalist with a newsroom role, may enter the admin.
-
-    Roles are what give journalists their rights (liveblog/permissions.py), so
-    giving someone a role is enough; nobody has to remember the is_staff box.
-    """
-    user = request.user
-    return user.is_active and (user.is_staff or bool(permissions.user_actions(user)))
-
-
-# The default site instance is kept (URLs, autodiscovery); only its door changes.
-admin.site.has_permission = _site_has_permission
-
-
-def _newsroom_member(request) -> bool:
-    return bool(permissions.user_actions(request.user))
+from liveblog.permissions import Action, EventPolicy, PostPolicy
 
 
 class ServicesOnlyAdmin(admin.ModelAdmin):
-    """Lists and views; no direct saves or deletes, which would skip the services' rules."""
+    """Lists and views; no direct saves or deletes, which would skip the services' rules.
+
+    Every has_*_permission asks the roles and policies, never Django's model
+    permissions, so the admin allows exactly what the newsroom does.
+    """
 
     actions = None
 
+    def has_module_permission(self, request):
+        return is_newsroom_member(request.user)
+
     def has_view_permission(self, request, obj=None):
-        return _newsroom_member(request)
+        return is_newsroom_member(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -62,7 +50,7 @@ class EventAdmin(ServicesOnlyAdmin):
         return [path("<int:event_id>/newsroom/", include("newsroom.urls")), *super().get_urls()]
 
     def has_add_permission(self, request):
-        return permissions.can(request.user, "manage_events")
+        return EventPolicy(request.user).can(Action.MANAGE_EVENTS)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -105,6 +93,10 @@ class PostAdmin(ServicesOnlyAdmin):
     list_select_related = ("event",)
     search_fields = ("headline", "body")
 
+    def has_view_permission(self, request, obj=None):
+        may_list = super().has_view_permission(request)
+        return may_list and (obj is None or PostPolicy(request.user, obj).can(Action.VIEW))
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         post = Post.objects.filter(pk=object_id).only("pk", "event_id").first() if str(object_id).isdigit() else None
         if post is None:
@@ -122,10 +114,10 @@ class SpeakerAdmin(ServicesOnlyAdmin):
     readonly_fields = ("slug",)
 
     def has_add_permission(self, request):
-        return permissions.can(request.user, "create_speaker")
+        return permissions.can(request.user, Action.CREATE_SPEAKER)
 
     def has_change_permission(self, request, obj=None):
-        return permissions.can(request.user, "edit_speaker")
+        return permissions.can(request.user, Action.EDIT_SPEAKER)
 
     def save_model(self, request, obj, form, change):
         if change:

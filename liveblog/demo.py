@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.services import user_set_role
+from accounts.services import user_create
 from liveblog import services
 from liveblog.models import Event, Post, Speaker
 
@@ -468,15 +468,13 @@ def _journalist(journalist: Journalist) -> User:
     user = User.objects.filter(username=journalist.username).first()
     if user is not None:
         return user
-    user = User(
+    return user_create(
         username=journalist.username,
         display_name=journalist.display_name,
         job_title=journalist.job_title,
+        role=Role.EDITOR,
+        by=None,
     )
-    user.set_unusable_password()
-    user.save()
-    user_set_role(user=user, role=Role.EDITOR, by=None)
-    return user
 
 
 def _speaker(speaker: SpeakerData, *, by: User) -> Speaker:

@@ -1,6 +1,6 @@
 """The newsroom's websocket: tells an event's open newsroom screens that its stream changed.
 
-Staff only. The note carries no content (who did what to which post id); the
+Newsroom members only. The note carries no content (who did what to which post id); the
 screen refetches the stream over HTTP, where the usual permissions apply.
 """
 
@@ -9,7 +9,7 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from liveblog import permissions
+from accounts.roles import is_newsroom_member
 from liveblog.broadcast import newsroom_group
 from liveblog.models import Event
 
@@ -20,7 +20,7 @@ MAX_FRAME_CHARS = 256
 @database_sync_to_async
 def may_watch(user, event_id: int) -> bool:
     """Whether `user` holds a newsroom role and the event exists (checked once, at connect)."""
-    if user is None or not permissions.user_actions(user):
+    if user is None or not is_newsroom_member(user):
         return False
     return Event.objects.filter(pk=event_id).exists()
 

@@ -20,9 +20,11 @@ from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liveblog import permissions, services
+from accounts.roles import is_newsroom_member
+from liveblog import services
 from liveblog.markup import render_body
 from liveblog.models import Byline, Event, Post, PostImage, Quote, Revision, Speaker
+from liveblog.permissions import Action, EventPolicy, PostPolicy
 from liveblog.rendering import post_fragment
 from liveblog.sanitize import html_to_text
 from liveblog.selectors import posts_with_relations
@@ -47,22 +49,21 @@ STREAM_PUBLIC_LIMIT = 100
 # Fields a conflict message shows with their current values.
 CONFLICT_FIELDS = ("headline", "body", "kind", "correction_note", "status", "is_pinned", "is_key_event", "scheduled_for")
 
+# The stream's one-click buttons and the policy action each needs.
 POST_ACTIONS = {
-    "publish": "publish",
-    "pin": "pin",
-    "unpin": "pin",
-    "key-event": "mark_key_event",
-    "not-key-event": "mark_key_event",
-    "retract": "retract",
-    "unschedule": "publish",
+    "publish": Action.PUBLISH,
+    "pin": Action.PIN,
+    "unpin": Action.PIN,
+    "key-event": Action.MARK_KEY_EVENT,
+    "not-key-event": Action.MARK_KEY_EVENT,
+    "retract": Action.RETRACT,
+    "unschedule": Action.UNSCHEDULE,
 }
 
 
-def _newsroom_member(user) -> frozenset[str]:
-    actions = permissions.user_actions(user)
-    if not actions:
+def _newsroom_member(user) -> None:
+    if not is_newsroom_member(user):
         raise PermissionDenied("The newsroom is for journalists with a contributor or editor role.")
-    return actions
 
 
 def _event_for(request, event_id: int) -> Event:
@@ -82,7 +83,7 @@ def _context(request, event: Event, title: str, **extra) -> dict:
         **admin.site.each_context(request),
         "title": title,
         "event": event,
-        "may": permissions.user_actions(request.user),
+        "may": EventPolicy(request.user, event).allowed(),
         **extra,
     }
 
@@ -109,22 +110,17 @@ class StreamItem:
         return html_to_text(self.post.body_html).replace("\n", " ")
 
 
-def _post_actions(user, actions: frozenset[str], post: Post) -> frozenset[str]:
-    allowed = set()
-    # permissions.can reads the prefetched bylines: no query per post.
-    if permissions.can(user, "edit", post) and post.status != Post.Status.RETRACTED:
-        allowed.add("edit")
-    if "publish" in actions and post.status in (Post.Status.DRAFT, Post.Status.SCHEDULED):
-        allowed.add("publish")
-        if post.status == Post.Status.SCHEDULED:
-            allowed.add("unschedule")
-    if "pin" in actions and post.status == Post.Status.PUBLISHED:
-        allowed.add("unpin" if post.is_pinned else "pin")
-    if "mark_key_event" in actions and post.status != Post.Status.RETRACTED:
-        allowed.add("not-key-event" if post.is_key_event else "key-event")
-    if "retract" in actions and post.status == Post.Status.PUBLISHED:
-        allowed.add("retract")
-    return frozenset(allowed)
+def _post_actions(user, post: Post) -> frozenset[str]:
+    """The stream's buttons for `post`: exactly what its policy allows now (pin and key event
+    are toggles, shown as what pressing them would do)."""
+    # The policy reads the prefetched bylines: no query per post.
+    allowed = PostPolicy(user, post).allowed()
+    buttons = {"edit", "publish", "unschedule", "retract"} & {str(action) for action in allowed}
+    if Action.PIN in allowed:
+        buttons.add("unpin" if post.is_pinned else "pin")
+    if Action.MARK_KEY_EVENT in allowed:
+        buttons.add("not-key-event" if post.is_key_event else "key-event")
+    return frozenset(buttons)
 
 
 def _stream(request, event: Event) -> dict:
@@ -138,10 +134,10 @@ def _stream(request, event: Event) -> dict:
             :STREAM_PUBLIC_LIMIT
         ]
     )
-    user, actions = request.user, permissions.user_actions(request.user)
+    user = request.user
     return {
-        "unpublished": [StreamItem(post, _post_actions(user, actions, post)) for post in unpublished],
-        "public": [StreamItem(post, _post_actions(user, actions, post)) for post in public],
+        "unpublished": [StreamItem(post, _post_actions(user, post)) for post in unpublished],
+        "public": [StreamItem(post, _post_actions(user, post)) for post in public],
         "public_limit": STREAM_PUBLIC_LIMIT,
     }
 
@@ -202,7 +198,7 @@ def newsroom(request, event_id: int):
     """The newsroom of one event: compose at the top, the stream below, live."""
     event = _event_for(request, event_id)
     if request.method == "POST":
-        permissions.require(request.user, "create_draft")
+        EventPolicy(request.user, event).require(Action.CREATE_DRAFT)
         form = ComposeForm(request.POST, request.FILES)
         quotes = QuoteFormSet(request.POST, prefix="quotes")
         if form.is_valid() and quotes.is_valid():
@@ -280,7 +276,7 @@ def preview(request, event_id: int, post_id: int | None = None):
         post._prefetched_objects_cache = {"images": [], "quotes": _preview_quotes(quotes.filled())}
     else:
         post = _post_for(event, post_id)
-        permissions.require(request.user, "edit", post)
+        PostPolicy(request.user, post).require_role(Action.EDIT)
         post.published_at = post.published_at or data.get("scheduled_for") or timezone.now()
         post.correction_note = data.get("correction_note", "").strip()
         if post.status == Post.Status.PUBLISHED:
@@ -328,10 +324,11 @@ def _conflict(stale: StaleVersionError) -> dict:
 
 
 def _post_page(request, event, post, *, form, status=200, conflict=None, quote_form=None, image_form=None):
+    policy = PostPolicy(request.user, post)
     context = _context(
         request, event, f"Edit post: {post}",
         post=post, form=form, conflict=conflict,
-        may_edit=permissions.can(request.user, "edit", post) and post.status != Post.Status.RETRACTED,
+        may_edit=policy.can(Action.EDIT), post_may=policy.allowed(),
         quote_form=quote_form or QuoteAddForm(prefix="quote", initial={"version": post.version}),
         image_form=image_form or ImageAddForm(prefix="image", initial={"version": post.version}),
         preview_srcdoc=render_to_string("newsroom/preview.html", {
@@ -366,7 +363,7 @@ def post_edit(request, event_id: int, post_id: int):
     post = _post_for(event, post_id)
     if request.method == "GET":
         return _post_page(request, event, post, form=EditForm(initial=_edit_initial(post)))
-    permissions.require(request.user, "edit", post)
+    PostPolicy(request.user, post).require_role(Action.EDIT)
     form = EditForm(request.POST)
     if not form.is_valid():
         return _post_page(request, event, post, form=form, status=400)
@@ -389,7 +386,7 @@ def post_edit(request, event_id: int, post_id: int):
 def quote_add(request, event_id: int, post_id: int):
     event = _event_for(request, event_id)
     post = _post_for(event, post_id)
-    permissions.require(request.user, "edit", post)
+    PostPolicy(request.user, post).require_role(Action.EDIT)
     form = QuoteAddForm(request.POST, prefix="quote")
     if form.is_valid():
         data = form.cleaned_data
@@ -415,7 +412,7 @@ def quote_add(request, event_id: int, post_id: int):
 def image_add(request, event_id: int, post_id: int):
     event = _event_for(request, event_id)
     post = _post_for(event, post_id)
-    permissions.require(request.user, "edit", post)
+    PostPolicy(request.user, post).require_role(Action.EDIT)
     form = ImageAddForm(request.POST, request.FILES, prefix="image")
     if form.is_valid():
         data = form.cleaned_data
@@ -464,7 +461,7 @@ def post_action(request, event_id: int, post_id: int, action: str):
     if action not in POST_ACTIONS:
         return _action_refused(request, event, None, message=f"There is no action {action!r}.", status=404)
     post = _post_for(event, post_id)
-    permissions.require(request.user, POST_ACTIONS[action], post)
+    PostPolicy(request.user, post).require_role(POST_ACTIONS[action])
     form = (RetractForm if action == "retract" else VersionForm)(request.POST)
     if not form.is_valid():
         return _action_refused(request, event, post, status=400,
@@ -511,7 +508,7 @@ def revisions(request, event_id: int, post_id: int):
     history.reverse()
     context = _context(
         request, event, f"History: {post}", post=post, history=history,
-        may_restore=permissions.can(request.user, "edit", post) and post.status != Post.Status.RETRACTED,
+        may_restore=PostPolicy(request.user, post).can(Action.EDIT),
     )
     return render(request, "newsroom/revisions.html", context)
 
@@ -521,7 +518,7 @@ def revision_restore(request, event_id: int, post_id: int, revision_id: int):
     event = _event_for(request, event_id)
     post = _post_for(event, post_id)
     revision = get_object_or_404(Revision, pk=revision_id, post=post)
-    permissions.require(request.user, "edit", post)
+    PostPolicy(request.user, post).require_role(Action.EDIT)
     form = VersionForm(request.POST)
     if not form.is_valid():
         return _action_refused(request, event, post, status=400,
@@ -550,14 +547,15 @@ def _event_initial(event: Event) -> dict:
 def event_settings(request, event_id: int):
     """Title, standfirst, status, time zone and key points: each save is a public change."""
     event = _event_for(request, event_id)
-    if not permissions.can(request.user, "manage_events") and not permissions.can(request.user, "set_key_points"):
+    policy = EventPolicy(request.user, event)
+    if not (policy.can(Action.MANAGE_EVENTS) or policy.can(Action.SET_KEY_POINTS)):
         raise PermissionDenied("Only editors manage events.")
     key_points = [point.text for point in event.key_points.all()]
     event_form = EventForm(initial=_event_initial(event))
     points_form = KeyPointsForm(initial={"points": "\n".join(key_points)})
     status = 200
     if request.method == "POST" and request.POST.get("form") == "key_points":
-        permissions.require(request.user, "set_key_points")
+        policy.require(Action.SET_KEY_POINTS)
         points_form = KeyPointsForm(request.POST)
         if points_form.is_valid():
             try:
@@ -569,7 +567,7 @@ def event_settings(request, event_id: int):
                 return HttpResponseRedirect(reverse("admin:newsroom:event-settings", args=[event.pk]))
         status = 400
     elif request.method == "POST":
-        permissions.require(request.user, "manage_events")
+        policy.require(Action.MANAGE_EVENTS)
         event_form = EventForm(request.POST)
         if event_form.is_valid():
             try:

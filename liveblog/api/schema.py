@@ -91,6 +91,8 @@ def document_errors_and_caching(result, generator, request, public):
             codes = dict(ERRORS)
             if method in ("post", "patch", "put", "delete"):
                 codes.update(WRITE_ERRORS)
+            if method == "delete":
+                codes["428"] = "No If-Match header: send the version you started from, as for PATCH."
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": error})
             if method == "get":

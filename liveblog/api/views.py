@@ -2,7 +2,8 @@
 
 Reads work out their ETag first and answer a matching If-None-Match with a
 bare 304 before anything is serialized. Writes go through liveblog.services,
-so the role rules of liveblog/permissions.py apply exactly as in the admin.
+so the post and event policies of liveblog/permissions.py apply exactly as in
+the admin, and each write names the version it started from.
 """
 
 import re
@@ -17,8 +18,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.utils.urls import replace_query_param
 
-from liveblog import permissions, selectors, services
+from liveblog import selectors, services
 from liveblog.api import caching, filters, schema, serializers  # noqa: F401 - schema registers the auth schemes
+from liveblog.api.errors import ApiError
 from liveblog.api.pagination import (
     EventPagination,
     PostPagination,
@@ -26,6 +28,7 @@ from liveblog.api.pagination import (
     SpeakerPagination,
 )
 from liveblog.models import Event, Post, Quote, Speaker
+from liveblog.permissions import Action, PostPolicy
 from liveblog.seqcache import seq_remember
 
 MAX_ID = 2**63 - 1
@@ -35,7 +38,7 @@ _VERSION_HEADER = re.compile(r'\s*"?([0-9]{1,10})"?\s*')
 
 class ReadOrJournalistWrite(BasePermission):
     """Anyone may read; writing needs a signed-in journalist. Which journalist may do what
-    (contributor, editor) is liveblog/permissions.py's call, made inside the services."""
+    (contributor, editor) is the post and event policies' call, made inside the services."""
 
     message = "Partner keys can only read. Writing needs a journalist's token: Authorization: Token <key>."
 
@@ -247,6 +250,13 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description='The post version you started from, e.g. "7" (instead of the body\'s `version`).',
 )
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The post version you are retracting, e.g. "7"; without it the answer is 428.',
+)
 
 
 @extend_schema(tags=["posts"])
@@ -297,51 +307,40 @@ class PostDetail(ApiView):
             raise ValidationError(
                 {"version": ['Send the version you started from (field "version" or header If-Match).']}
             )
-        by = request.user
-        with transaction.atomic():
-            # The first step checks the version the client sent and keeps the post locked;
-            # each later step builds on the version the one before it left.
-            version = expected
-            content = {name: data[name] for name in ("headline", "body", "kind") if name in data}
-            if content:
-                post = services.post_edit(post=post, by=by, expected_version=version, **content)
-                version = post.version
-            if data.get("status") == Post.Status.PUBLISHED and post.status != Post.Status.PUBLISHED:
-                post = services.post_publish(post=post, by=by, expected_version=version)
-                version = post.version
-            if "is_key_event" in data:
-                post = services.post_set_key_event(
-                    post=post, by=by, is_key_event=data["is_key_event"], expected_version=version
-                )
-                version = post.version
-            if "is_pinned" in data:
-                post = services.post_set_pinned(post=post, by=by, is_pinned=data["is_pinned"], expected_version=version)
-                version = post.version
-            if data.get("status") == Post.Status.RETRACTED:
-                post = services.post_retract(
-                    post=post, by=by, note=data["retraction_note"], expected_version=version
-                )
+        # One service call: one version and at most one public change, whatever the mix of fields.
+        changes = {name: data[name] for name in ("headline", "body", "kind", "status", "is_pinned", "is_key_event")
+                   if name in data}
+        post = services.post_update(
+            post=post, by=request.user, expected_version=expected,
+            retraction_note=data["retraction_note"], **changes,
+        )
         post = selectors.post_for_render(post_id=post.pk)
         return Response(serializers.post_representation(post, request=request))
 
     @extend_schema(
         operation_id="post_retract",
         summary="Retract a published post (editors)",
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH_REQUIRED],
         request=None,
         responses={200: serializers.PostTombstoneSerializer},
     )
     def delete(self, request, slug, post_id):
         post = self._marker(request, slug, post_id)
-        post = services.post_retract(
-            post=post, by=request.user, expected_version=_expected_version(request, None)
-        )
+        PostPolicy(request.user, post).require_role(Action.RETRACT)
+        expected = _expected_version(request, None)
+        if expected is None:
+            # Like PATCH, a retraction must say which version it saw: the post may have changed since.
+            raise ApiError(
+                status.HTTP_428_PRECONDITION_REQUIRED, "precondition_required",
+                'Send the version you are retracting in an If-Match header, e.g. If-Match: "7".',
+            )
+        post = services.post_retract(post=post, by=request.user, expected_version=expected)
         return Response(serializers.PostTombstoneSerializer(post).data)
 
     def _marker(self, request, slug: str, post_id: int) -> Post:
         marker = selectors.post_marker(event_slug=slug, post_id=post_id) if post_id <= MAX_ID else None
-        # A draft is invisible (404, not 403) to whoever may not edit it.
-        if marker is None or not (marker.is_public or permissions.can(request.user, "edit", marker)):
+        # A draft is invisible (404, not 403) to whoever may not see it.
+        if marker is None or not PostPolicy(request.user, marker).can(Action.VIEW):
             raise NotFound(f"Event {slug!r} has no post {post_id}.")
         return marker
 
@@ -444,7 +443,7 @@ class QuoteList(PagedListView):
     def post(self, request):
         data = _valid(serializers.QuoteCreateSerializer, request.data)
         post = Post.objects.filter(pk=data["post"]).first()
-        if post is None or not (post.is_public or permissions.can(request.user, "edit", post)):
+        if post is None or not PostPolicy(request.user, post).can(Action.VIEW):
             raise ValidationError({"post": [f"No post has the id {data['post']}."]})
         quote = services.quote_add(
             post=post, speaker=data["speaker"], text=data["text"], by=request.user,

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from liveblog import permissions, rendering
+from liveblog import rendering
 from liveblog.changelog import change_log, event_lock, seq_take
 from liveblog.models import Event, EventChange, KeyPoint
+from liveblog.permissions import Action, EventPolicy
 from liveblog.services.slugs import unique_slug
 
 MAX_KEY_POINTS = 12
@@ -27,7 +28,7 @@ def event_create(
     starts_at: datetime | None = None,
 ) -> Event:
     """Open a new event for coverage; nothing public happens until posts are published."""
-    permissions.require(by, "manage_events")
+    EventPolicy(by).require(Action.MANAGE_EVENTS)
     event = Event(
         title=title.strip(),
         slug=slug or unique_slug(Event, title),
@@ -45,7 +46,7 @@ def event_create(
 @transaction.atomic
 def event_set_status(*, event: Event, status: str, by) -> Event:
     """Open or close live coverage; readers' pages show the new status at once."""
-    permissions.require(by, "manage_events")
+    EventPolicy(by, event).require(Action.MANAGE_EVENTS)
     event = event_lock(event_id=event.pk)
     if event.status == status:
         return event
@@ -65,7 +66,7 @@ def event_set_status(*, event: Event, status: str, by) -> Event:
 @transaction.atomic
 def event_set_key_points(*, event: Event, points: Sequence[str], by) -> list[KeyPoint]:
     """Replace the event's key points with `points`, in that order, as one public change."""
-    permissions.require(by, "set_key_points")
+    EventPolicy(by, event).require(Action.SET_KEY_POINTS)
     cleaned = [point.strip() for point in points if point and point.strip()]
     if len(cleaned) > MAX_KEY_POINTS:
         raise ValidationError(f"An event has at most {MAX_KEY_POINTS} key points.")
@@ -94,7 +95,7 @@ def event_update(
     *, event: Event, by, title: str | None = None, standfirst: str | None = None, time_zone: str | None = None
 ) -> Event:
     """Change an event's title, standfirst or time zone; readers' pages follow."""
-    permissions.require(by, "manage_events")
+    EventPolicy(by, event).require(Action.MANAGE_EVENTS)
     event = event_lock(event_id=event.pk)
     if title is not None:
         event.title = title.strip()

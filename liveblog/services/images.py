@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liveblog.models import EventChange, Post, PostImage
+from liveblog.permissions import Action
 from liveblog.services.posts import post_lock_for_change, post_save_change
 
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
@@ -23,10 +24,8 @@ def image_add(
 ) -> PostImage:
     """Attach an uploaded picture (JPEG, PNG, GIF or WebP) with its alt text, caption and credit."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="edit", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.EDIT, expected_version=expected_version
     )
-    if post.status == Post.Status.RETRACTED:
-        raise ValidationError("A retracted post cannot be changed.")
     _image_check(image)
     record = PostImage(
         post=post, image=image, alt_text=alt_text.strip(), caption=caption.strip(), credit=credit.strip(),
@@ -44,7 +43,7 @@ def image_add(
 def image_remove(*, image: PostImage, by, expected_version: int | None = None) -> Post:
     """Take a picture out of its post."""
     event, post = post_lock_for_change(
-        post_id=image.post_id, event_id=image.post.event_id, by=by, action="edit", expected_version=expected_version
+        post_id=image.post_id, event_id=image.post.event_id, by=by, action=Action.EDIT, expected_version=expected_version
     )
     image.delete()
     return post_save_change(event, post, by=by, action="image_remove", public_action=EventChange.Action.POST_EDITED)

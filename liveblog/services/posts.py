@@ -14,11 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from liveblog import permissions, rendering
+from liveblog import rendering
 from liveblog.broadcast import newsroom_notify_on_commit
 from liveblog.changelog import change_log, event_lock, seq_take
 from liveblog.markup import render_body
 from liveblog.models import Byline, Event, EventChange, Post, Quote, Revision, Speaker
+from liveblog.permissions import Action, EventPolicy, PostPolicy
 from liveblog.selectors import post_for_render
 
 logger = logging.getLogger(__name__)
@@ -63,10 +64,8 @@ def quote_add(
 ) -> Quote:
     """Attribute words to a speaker inside a post; readers see it at once if the post is live."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="edit", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.EDIT, expected_version=expected_version
     )
-    if post.status == Post.Status.RETRACTED:
-        raise ValidationError("A retracted post cannot be changed.")
     quote = _quote_create(post, QuoteInput(speaker, text, said_at, context), position=post.quotes.count())
     post_save_change(event, post, by=by, action="quote_add", public_action=EventChange.Action.POST_EDITED)
     return quote
@@ -84,7 +83,7 @@ def post_create_draft(
     quotes: Sequence[QuoteInput] = (),
 ) -> Post:
     """Start a post that only the newsroom sees; it takes no public number."""
-    permissions.require(by, "create_draft")
+    EventPolicy(by, event).require(Action.CREATE_DRAFT)
     post = Post(event=event, created_by=by, kind=kind)
     _post_apply_content(post, headline=headline, body=body)
     post.full_clean()
@@ -101,15 +100,9 @@ def post_create_draft(
 def post_publish(*, post: Post, by, at: datetime | None = None, expected_version: int | None = None) -> Post:
     """Make a draft visible to readers and push it to every open live page."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="publish", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.PUBLISH, expected_version=expected_version
     )
-    if post.status not in (Post.Status.DRAFT, Post.Status.SCHEDULED):
-        raise ValidationError(f"Only a draft can be published; this post is {post.get_status_display().lower()}.")
-    if not (post.headline or post.body_html.strip() or post.quotes.exists()):
-        raise ValidationError("An empty post cannot be published: add a headline, a body or a quote.")
-    post.status = Post.Status.PUBLISHED
-    post.published_at = at or timezone.now()
-    post.scheduled_for = None
+    _apply_publish(post, at=at)
     return post_save_change(event, post, by=by, action="publish", public_action=EventChange.Action.POST_PUBLISHED)
 
 
@@ -128,10 +121,8 @@ def post_edit(
 ) -> Post:
     """Change a post's content. Readers see a published post change in place, marked "Updated"."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="edit", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.EDIT, expected_version=expected_version
     )
-    if post.status == Post.Status.RETRACTED:
-        raise ValidationError("A retracted post cannot be edited.")
     _post_apply_content(post, headline=headline, body=body)
     if kind is not None:
         post.kind = kind
@@ -145,19 +136,107 @@ def post_edit(
 
 
 @transaction.atomic
+def post_update(
+    *,
+    post: Post,
+    by,
+    expected_version: int,
+    headline: str | None = None,
+    body: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    is_pinned: bool | None = None,
+    is_key_event: bool | None = None,
+    retraction_note: str = "",
+) -> Post:
+    """Change a post's content, status, pin and key-event flag at once: one version, one
+    revision and at most one public change, whatever the mix (the API's PATCH).
+
+    `status` "published" publishes a draft (a published post stays as it is);
+    "retracted" takes the post down. Pinning unpins the post pinned before:
+    that is the other post's own change, with its own version and number.
+    """
+    event = event_lock(event_id=post.event_id)
+    post = _post_lock(post.pk)
+    policy = PostPolicy(by, post)
+    content = {"headline": headline, "body": body, "kind": kind}
+    wants_edit = any(value is not None for value in content.values())
+    wants_publish = status == Post.Status.PUBLISHED and post.status != Post.Status.PUBLISHED
+    wants_retract = status == Post.Status.RETRACTED
+    steps = [
+        (Action.EDIT, wants_edit), (Action.PUBLISH, wants_publish), (Action.MARK_KEY_EVENT, is_key_event is not None),
+        (Action.PIN, is_pinned is not None), (Action.RETRACT, wants_retract),
+    ]
+    for action, wanted in steps:
+        if wanted:
+            policy.require_role(action)
+    _version_check(post, expected_version)
+
+    was_published, before = post.status == Post.Status.PUBLISHED, _post_flags(post)
+    # Each step is checked against the post as the steps before it left it: publish, then pin.
+    if wants_edit:
+        policy.require(Action.EDIT)
+        _post_apply_content(post, headline=headline, body=body)
+        if kind is not None:
+            post.kind = kind
+    if wants_publish:
+        policy.require(Action.PUBLISH)
+        _apply_publish(post)
+    if is_key_event is not None:
+        policy.require(Action.MARK_KEY_EVENT)
+        post.is_key_event = is_key_event
+    if is_pinned is not None:
+        policy.require(Action.PIN)
+        if is_pinned and not post.is_pinned:
+            _unpin_others(event, post, by=by)
+        post.is_pinned = is_pinned
+    if wants_retract:
+        policy.require(Action.RETRACT)
+        _apply_retract(post, note=retraction_note)
+
+    after = _post_flags(post)
+    changed = {name for name in after if after[name] != before[name]}
+    if not changed:
+        return post
+    content_changed = bool(changed & {"headline", "body", "kind"})
+    if content_changed and was_published and post.status == Post.Status.PUBLISHED:
+        post.updated_at = timezone.now()
+    action, public_action = _update_action(post, changed, content_changed=content_changed)
+    return post_save_change(event, post, by=by, action=action, public_action=public_action)
+
+
+def _post_flags(post: Post) -> dict:
+    return {
+        "headline": post.headline, "body": post.body, "kind": post.kind, "status": post.status,
+        "is_pinned": post.is_pinned, "is_key_event": post.is_key_event,
+    }
+
+
+def _update_action(post: Post, changed: set[str], *, content_changed: bool) -> tuple[str, str]:
+    """The revision's action and the public change's, for what one post_update changed."""
+    if "status" in changed:
+        if post.status == Post.Status.RETRACTED:
+            return "retract", EventChange.Action.POST_RETRACTED
+        return "publish", EventChange.Action.POST_PUBLISHED
+    if content_changed or changed == {"is_pinned", "is_key_event"}:
+        return "edit", EventChange.Action.POST_EDITED
+    if "is_pinned" in changed:
+        return ("pin", EventChange.Action.POST_PINNED) if post.is_pinned else ("unpin", EventChange.Action.POST_UNPINNED)
+    if post.is_key_event:
+        return "key_event", EventChange.Action.POST_KEY_EVENT
+    return "not_key_event", EventChange.Action.POST_NOT_KEY_EVENT
+
+
+@transaction.atomic
 def post_set_pinned(*, post: Post, by, is_pinned: bool, expected_version: int | None = None) -> Post:
     """Pin a post above the stream (unpinning the one pinned before) or unpin it."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="pin", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.PIN, expected_version=expected_version
     )
-    if post.status != Post.Status.PUBLISHED:
-        raise ValidationError("Only a published post can be pinned.")
     if post.is_pinned == is_pinned:
         return post
     if is_pinned:
-        for previous in Post.objects.select_for_update().filter(event=event, is_pinned=True):
-            previous.is_pinned = False
-            post_save_change(event, previous, by=by, action="unpin", public_action=EventChange.Action.POST_UNPINNED)
+        _unpin_others(event, post, by=by)
     post.is_pinned = is_pinned
     action = EventChange.Action.POST_PINNED if is_pinned else EventChange.Action.POST_UNPINNED
     return post_save_change(event, post, by=by, action="pin" if is_pinned else "unpin", public_action=action)
@@ -167,10 +246,8 @@ def post_set_pinned(*, post: Post, by, is_pinned: bool, expected_version: int | 
 def post_set_key_event(*, post: Post, by, is_key_event: bool, expected_version: int | None = None) -> Post:
     """Flag a post as a key moment of the story (or take the flag off)."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="mark_key_event", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.MARK_KEY_EVENT, expected_version=expected_version
     )
-    if post.status == Post.Status.RETRACTED:
-        raise ValidationError("A retracted post cannot be changed.")
     if post.is_key_event == is_key_event:
         return post
     post.is_key_event = is_key_event
@@ -182,14 +259,9 @@ def post_set_key_event(*, post: Post, by, is_key_event: bool, expected_version: 
 def post_retract(*, post: Post, by, note: str = "", expected_version: int | None = None) -> Post:
     """Take a published post down; readers' pages remove it and catching-up clients get a tombstone."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="retract", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.RETRACT, expected_version=expected_version
     )
-    if post.status != Post.Status.PUBLISHED:
-        raise ValidationError("Only a published post can be retracted.")
-    post.status = Post.Status.RETRACTED
-    post.retracted_at = timezone.now()
-    post.retraction_note = note.strip()
-    post.is_pinned = False
+    _apply_retract(post, note=note)
     return post_save_change(event, post, by=by, action="retract", public_action=EventChange.Action.POST_RETRACTED)
 
 
@@ -197,10 +269,8 @@ def post_retract(*, post: Post, by, note: str = "", expected_version: int | None
 def post_schedule(*, post: Post, by, at: datetime, expected_version: int | None = None) -> Post:
     """Have a draft published automatically at `at` (by the scheduler, with `by`'s authority)."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="publish", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.SCHEDULE, expected_version=expected_version
     )
-    if post.status not in (Post.Status.DRAFT, Post.Status.SCHEDULED):
-        raise ValidationError("Only a draft can be scheduled.")
     if at <= timezone.now():
         raise ValidationError("Choose a time in the future, or publish now.")
     post.status = Post.Status.SCHEDULED
@@ -213,10 +283,8 @@ def post_schedule(*, post: Post, by, at: datetime, expected_version: int | None 
 def post_unschedule(*, post: Post, by, expected_version: int | None = None) -> Post:
     """Turn a scheduled post back into a draft."""
     event, post = post_lock_for_change(
-        post_id=post.pk, event_id=post.event_id, by=by, action="publish", expected_version=expected_version
+        post_id=post.pk, event_id=post.event_id, by=by, action=Action.UNSCHEDULE, expected_version=expected_version
     )
-    if post.status != Post.Status.SCHEDULED:
-        raise ValidationError("This post is not scheduled.")
     post.status = Post.Status.DRAFT
     post.scheduled_for = None
     post.scheduled_by = None
@@ -241,12 +309,33 @@ def posts_publish_due(*, now: datetime | None = None) -> list[Post]:
             if post is None:
                 continue
             try:
-                published.append(post_publish(post=post, by=post.scheduled_by))
+                published.append(post_publish(post=post, by=post.scheduled_by, expected_version=post.version))
             except (ValidationError, PermissionDenied) as refused:
                 # Nobody to ask: park it as a draft, where the newsroom will see it.
-                logger.warning("Scheduled post %s not published: %s", post.pk, refused)
-                Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT, scheduled_for=None)
+                logger.warning("Scheduled post %s not published: %s", post.pk, " ".join(_reasons(refused)))
+                post_schedule_refuse(post=post, expected_version=post.version)
     return published
+
+
+@transaction.atomic
+def post_schedule_refuse(*, post: Post, expected_version: int) -> Post:
+    """Send a scheduled post the scheduler may not publish back to the drafts (the scheduler calls this).
+
+    The newsroom sees it return to its drafts, and the post's history says why
+    it was not published, as for any other change.
+    """
+    event, post = post_lock_for_change(
+        post_id=post.pk, event_id=post.event_id, by=None, action=None, expected_version=expected_version
+    )
+    if post.status != Post.Status.SCHEDULED:
+        raise ValidationError("This post is not scheduled.")
+    post.status = Post.Status.DRAFT
+    post.scheduled_for = None
+    return post_save_change(event, post, by=None, action="schedule refused")
+
+
+def _reasons(refused: Exception) -> list[str]:
+    return list(refused.messages) if isinstance(refused, ValidationError) else [str(refused)]
 
 
 @transaction.atomic
@@ -272,15 +361,47 @@ def _post_lock(post_id: int) -> Post:
 
 
 def post_lock_for_change(
-    *, post_id: int, event_id: int, by, action: str, expected_version: int | None
+    *, post_id: int, event_id: int, by, action: Action | None, expected_version: int | None
 ) -> tuple[Event, Post]:
     """Lock the event, then the post (always in that order, so two changes cannot deadlock),
-    and check that `by` may do `action` and saw the version stored now."""
+    and check that `by` may do `action` to the post as it is now and saw the version stored now.
+
+    `action` None is for the system's own changes (the scheduler's), which no role limits.
+    The version is checked before the post's state: "a colleague changed it" explains
+    more than the state their change left.
+    """
     event = event_lock(event_id=event_id)
     post = _post_lock(post_id)
-    permissions.require(by, action, post)
-    _version_check(post, expected_version)
+    if action is not None:
+        policy = PostPolicy(by, post)
+        policy.require_role(action)
+        _version_check(post, expected_version)
+        policy.require(action)
+    else:
+        _version_check(post, expected_version)
     return event, post
+
+
+def _apply_publish(post: Post, *, at: datetime | None = None) -> None:
+    if not (post.headline or post.body_html.strip() or post.quotes.exists()):
+        raise ValidationError("An empty post cannot be published: add a headline, a body or a quote.")
+    post.status = Post.Status.PUBLISHED
+    post.published_at = at or timezone.now()
+    post.scheduled_for = None
+
+
+def _apply_retract(post: Post, *, note: str) -> None:
+    post.status = Post.Status.RETRACTED
+    post.retracted_at = timezone.now()
+    post.retraction_note = note.strip()
+    post.is_pinned = False
+
+
+def _unpin_others(event: Event, post: Post, *, by) -> None:
+    """Unpin whatever else is pinned in the event: each is that post's own change, numbered before this one."""
+    for previous in Post.objects.select_for_update().filter(event=event, is_pinned=True).exclude(pk=post.pk):
+        previous.is_pinned = False
+        post_save_change(event, previous, by=by, action="unpin", public_action=EventChange.Action.POST_UNPINNED)
 
 
 def _post_apply_content(post: Post, *, headline: str | None, body: str | None) -> None:

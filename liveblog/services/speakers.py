@@ -4,6 +4,7 @@ from django.db import transaction
 
 from liveblog import permissions
 from liveblog.models import Speaker
+from liveblog.permissions import Action
 from liveblog.services.slugs import unique_slug
 
 
@@ -12,7 +13,7 @@ def speaker_create(
     *, name: str, by, role: str = "", organisation: str = "", bio: str = "", slug: str = ""
 ) -> Speaker:
     """Add a person who can be quoted in any event."""
-    permissions.require(by, "create_speaker")
+    permissions.require(by, Action.CREATE_SPEAKER)
     speaker = Speaker(
         name=name.strip(),
         slug=slug or unique_slug(Speaker, name),
@@ -35,7 +36,7 @@ def speaker_update(
     Pages rendered from the database show it at once; live pages and the
     change log show it with each post's next change.
     """
-    permissions.require(by, "edit_speaker")
+    permissions.require(by, Action.EDIT_SPEAKER)
     speaker = Speaker.objects.select_for_update().get(pk=speaker.pk)
     for field, value in (("name", name), ("role", role), ("organisation", organisation), ("bio", bio)):
         if value is not None:

@@ -53,7 +53,7 @@ def attempt(action, client, *, event, speaker, draft, published):
         return client.patch(post_url(published), {"status": "retracted", "retraction_note": "Wrong",
                                                   "version": published.version}, format="json")
     if action == "retract_by_delete":
-        return client.delete(post_url(published))
+        return client.delete(post_url(published), HTTP_IF_MATCH=f'"{published.version}"')
     if action == "add_quote":
         return client.post("/api/v1/quotes/", {"post": published.pk, "speaker": speaker.slug, "text": "Yes."},
                            format="json")
@@ -186,7 +186,7 @@ def test_retracting_returns_the_tombstone_and_other_fields_are_refused(as_editor
                                                 "version": post.version}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "retracted" and response.json()["retraction_note"] == "Wrong"
-    again = as_editor.delete(post_url(post))
+    again = as_editor.delete(post_url(post), HTTP_IF_MATCH=f'"{post.version + 1}"')
     assert again.status_code == 400
     assert again.json()["error"]["message"] == "Only a published post can be retracted."
 
