@@ -7,12 +7,11 @@ import pytest
 from tests.faults.harness import OwnPostgres, OwnRedis, ProductionShape, temporary_directory
 
 SETUP = """
-from accounts.models import Role, User
-from accounts.services import user_set_role
+from accounts.models import Role
+from accounts.services import user_create
 from liveblog import services
 from rest_framework.authtoken.models import Token
-editor = User.objects.create_user(username="editor", password="not used", display_name="Drill Editor")
-user_set_role(user=editor, role=Role.EDITOR, by=None)
+editor = user_create(username="editor", display_name="Drill Editor", role=Role.EDITOR, by=None)
 services.event_create(title="Fault drill", slug="fault-drill", by=editor, status="live")
 print(Token.objects.create(user=editor).key)
 """

@@ -7,6 +7,8 @@ import random
 
 import websockets
 
+from tests.schemas import assert_live_frame
+
 
 class ProtocolReader:
     def __init__(self, *, base_url: str, slug: str):
@@ -39,7 +41,7 @@ class ProtocolReader:
                 text = await asyncio.wait_for(socket.recv(), timeout=0.5)
             except TimeoutError:
                 continue
-            await self._apply(json.loads(text), socket)
+            await self._apply(assert_live_frame(json.loads(text)), socket)
 
     async def _apply(self, message: dict, socket) -> None:
         if message.get("type") == "reload":
