@@ -164,7 +164,14 @@ else:
 # several workers set CACHE_URL (e.g. redis://host:6379/1) so they count together.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Sign-in counts must not hang a request on a frozen Redis (they fail open).
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
