@@ -8,6 +8,7 @@ from django.urls import reverse
 from liveblog import services
 from liveblog.models import Speaker
 from liveblog.services import QuoteInput
+from tests.helpers import publish
 
 
 def speaker_url(speaker):
@@ -15,10 +16,7 @@ def speaker_url(speaker):
 
 
 def publish_quote(event, editor, speaker, text, at):
-    draft = services.post_create_draft(
-        event=event, by=editor, headline=f"Post with {text}", quotes=[QuoteInput(speaker, text)]
-    )
-    return services.post_publish(post=draft, by=editor, at=at)
+    return publish(event, editor, f"Post with {text}", quotes=[QuoteInput(speaker, text)], at=at)
 
 
 def test_speaker_page_shows_who_they_are(client, editor):

@@ -8,7 +8,8 @@ from django.utils import timezone
 from liveblog import services
 from liveblog.models import EventChange, Post, PostImage, Quote, Speaker
 from tests.conftest import make_user
-from tests.newsroom.conftest import bmp, compose, newsroom_url, png
+from tests.helpers import bmp, png
+from tests.newsroom.conftest import compose, newsroom_url
 
 pytestmark = pytest.mark.django_db
 

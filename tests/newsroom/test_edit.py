@@ -6,7 +6,8 @@ import pytest
 
 from liveblog import services
 from liveblog.models import Post, PostImage, Quote, Revision
-from tests.newsroom.conftest import newsroom_url, png, signed_in
+from tests.helpers import png
+from tests.newsroom.conftest import newsroom_url, signed_in
 
 pytestmark = pytest.mark.django_db
 
