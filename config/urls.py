@@ -3,6 +3,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+# An error no view caught: a JSON body under /api/, the site's HTML page elsewhere.
+handler500 = "liveblog.api.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("liveblog.api.urls")),
