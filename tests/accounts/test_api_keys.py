@@ -110,7 +110,8 @@ def test_list_command_shows_prefixes_and_state(admin_user):
 
 
 def test_commands_need_a_superuser_and_a_real_key(db):
-    with pytest.raises(CommandError, match="superuser"):
+    with pytest.raises(CommandError, match="Partner keys are managed by a superuser"):
         call_command("api_key_create", "Partner Daily")
-    with pytest.raises(CommandError, match="No single partner key"):
+    assert not PartnerApiKey.objects.exists()
+    with pytest.raises(CommandError, match="No single partner key has the prefix or id 'nope'"):
         call_command("api_key_revoke", "nope")
