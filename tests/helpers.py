@@ -49,9 +49,14 @@ def assert_in_html(needle: str, haystack: str, count: int | None = None) -> None
     SimpleTestCase().assertInHTML(needle, haystack, count=count)
 
 
-def html_elements(html: str, tag: str | None, **attributes) -> list[Element]:
-    """The `<tag>` elements (any element, for None) of `html`, in document order, that carry
-    every attribute given.
+def assert_html_equal(actual: str, expected: str) -> None:
+    """The two are the same HTML once parsed (attribute order and whitespace aside)."""
+    SimpleTestCase().assertHTMLEqual(actual, expected)
+
+
+def html_elements(html: str | Element, tag: str | None, **attributes) -> list[Element]:
+    """The `<tag>` elements (any element, for None) of `html` (a page, or an element found
+    before), in document order, that carry every attribute given.
 
     Attributes are written as Python names (`data_post_id` for `data-post-id`, `class_` for
     `class`). `class_` matches an element that has all the classes given, among others;
@@ -59,12 +64,12 @@ def html_elements(html: str, tag: str | None, **attributes) -> list[Element]:
     """
     wanted = {name.rstrip("_").replace("_", "-"): value for name, value in attributes.items()}
     return [
-        element for element in _walk(_parsed(html))
+        element for element in _walk(html if isinstance(html, Element) else _parsed(html))
         if tag in (None, element.name) and _has(element, wanted)
     ]
 
 
-def html_element(html: str, tag: str | None, **attributes) -> Element:
+def html_element(html: str | Element, tag: str | None, **attributes) -> Element:
     """The one `<tag>` element of `html` with these attributes; fails if there are none or several."""
     found = html_elements(html, tag, **attributes)
     assert len(found) == 1, f"expected one <{tag}> with {attributes}, found {len(found)}"
@@ -78,8 +83,13 @@ def html_text(element: Element | str) -> str:
     return " ".join(text for text in (html_text(child) for child in element.children) if text)
 
 
+def html_attributes(element: Element) -> dict[str, str | None]:
+    """An element's attributes by name; a boolean attribute such as `hidden` has the value None."""
+    return dict(element.attributes)
+
+
 def html_attribute(element: Element, name: str) -> str | None:
-    return dict(element.attributes).get(name)
+    return html_attributes(element).get(name)
 
 
 @functools.lru_cache(maxsize=16)
