@@ -20,14 +20,15 @@ def publish(event, by, headline: str = "An update", body: str = "<p>Text</p>", *
 
 
 def _picture(name: str, size: tuple[int, int], colour: str, kind: str, content_type: str) -> SimpleUploadedFile:
+    # Drawn by Pillow, so the services' own image checks see a real picture of that kind.
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format=kind)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
 
 
-def png(name: str = "leaders.png", size: tuple[int, int] = (40, 30), colour: str = "steelblue") -> SimpleUploadedFile:
+def png(name: str = "leaders.png", size: tuple[int, int] = (40, 30)) -> SimpleUploadedFile:
     """A real PNG picture, as a journalist uploads it."""
-    return _picture(name, size, colour, "PNG", "image/png")
+    return _picture(name, size, "steelblue", "PNG", "image/png")
 
 
 def bmp() -> SimpleUploadedFile:
