@@ -1,15 +1,19 @@
 """Shared fixtures. The suite runs on real PostgreSQL and Redis (see `make test`)."""
 
+import functools
 import os
 import socket
 from urllib.parse import urlparse
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 
 from accounts.models import Role, User
 from accounts.services import user_set_role
 from liveblog import services
+from tests import helpers
 
 START_HINTS = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
@@ -54,6 +58,28 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Sign-in counts and API throttles live in the cache; every test starts with none spent."""
+    helpers.clear_cache()
+    yield
+    helpers.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Uploaded pictures go to the test's own directory, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+async def close_worker_connections():
+    """For async tests: the services ran in asgiref's worker thread; close its database
+    connection so the test database can be dropped."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
 def make_user(username: str, role: str | None, **profile) -> User:
     user = User.objects.create_user(username=username, password="correct horse battery staple", **profile)
     if role is not None:
@@ -91,10 +117,5 @@ def speaker(editor):
 
 @pytest.fixture
 def publish(editor, event):
-    """Publish a post through the services, as an editor would."""
-
-    def _publish(headline: str = "An update", body: str = "<p>Text</p>", **kwargs):
-        draft = services.post_create_draft(event=event, by=editor, headline=headline, body=body, **kwargs)
-        return services.post_publish(post=draft, by=editor)
-
-    return _publish
+    """`helpers.publish` as the editor, on the event: `publish("Headline", body=..., quotes=...)`."""
+    return functools.partial(helpers.publish, event, editor)

@@ -60,6 +60,6 @@ def test_revoked_key_no_longer_matches(admin_user):
 
 
 def test_only_admins_issue_keys(editor):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="not allowed to manage partner API keys"):
         api_key_create(name="Sneaky", by=editor)
     assert not PartnerApiKey.objects.exists()

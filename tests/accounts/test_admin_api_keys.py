@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import PartnerApiKey, User
 from accounts.services import api_key_create, api_key_find
+from tests.helpers import html_element, html_text
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_new_key_is_shown_once_then_only_by_its_prefix(admin_client):
 
     key = PartnerApiKey.objects.get()
     page = response.content.decode()
-    raw_key = page.split('<code id="partner-api-key"')[1].split(">", 1)[1].split("</code>")[0]
+    raw_key = html_text(html_element(page, "code", id="partner-api-key"))
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     assert api_key_find(raw_key=raw_key) == key
     assert (key.name, key.rate_limit_per_minute, key.created_by) == ("Partner Daily", 120, admin_client.user)

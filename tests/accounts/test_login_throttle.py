@@ -1,23 +1,16 @@
 """Admin sign-in: password guessing is cut off after a few tries; journalists with a role get in."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from accounts import login_throttle
 from accounts.forms import THROTTLED_MESSAGE
+from tests.helpers import clear_cache
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
 LOGIN_URL = "/admin/login/?next=/admin/"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def sign_in(client, username, password, ip="198.51.100.7"):
@@ -66,7 +59,7 @@ def test_the_window_ends_and_the_right_password_works_again(editor):
         sign_in(client, "editor", "wrong")
     assert THROTTLED_MESSAGE in sign_in(client, "editor", PASSWORD).content.decode()
 
-    cache.clear()  # what the cache does when WINDOW_SECONDS have passed
+    clear_cache()  # what the cache does when WINDOW_SECONDS have passed
 
     assert sign_in(client, "editor", PASSWORD).status_code == 302
 

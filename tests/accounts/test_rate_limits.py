@@ -4,18 +4,8 @@ import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-from django.core.cache import cache
-
 from accounts import ratelimit
 from tests.faults.harness import free_port
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def spend_in_parallel(key: str, *, limit: int, attempts: int, threads: int = 48) -> list[bool]:

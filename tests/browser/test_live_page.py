@@ -6,6 +6,7 @@ import re
 import pytest
 
 from liveblog import services
+from tests.helpers import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,22 +24,17 @@ async def headlines(page):
     return [headline for _, headline in await shown_posts(page)]
 
 
-def publish(editor, event, headline, **kwargs):
-    draft = services.post_create_draft(event=event, by=editor, headline=headline, **kwargs)
-    return services.post_publish(post=draft, by=editor)
-
-
 async def open_live_page(page, live_server_url, event):
     await page.goto(f"{live_server_url}/live/{event.slug}/")
     await page.wait_for_function("window.liveblog && window.liveblog.isConnected()", timeout=10000)
 
 
 async def test_published_post_appears_without_reload(page, live_server_url, in_thread, editor, event, speaker):
-    await in_thread(publish, editor, event, "Before the reader came")
+    await in_thread(publish, event, editor, "Before the reader came")
     await open_live_page(page, live_server_url, event)
 
     post = await in_thread(
-        publish, editor, event, "Summit under way",
+        publish, event, editor, "Summit under way",
         quotes=[services.QuoteInput(speaker, "sooner or later", context="told leaders")],
     )
 
@@ -53,15 +49,15 @@ async def test_published_post_appears_without_reload(page, live_server_url, in_t
 
 
 async def test_page_catches_up_after_the_socket_was_cut(page, browser, live_server_url, in_thread, editor, event):
-    first = await in_thread(publish, editor, event, "First")
-    second = await in_thread(publish, editor, event, "Second")
+    first = await in_thread(publish, event, editor, "First")
+    second = await in_thread(publish, event, editor, "Second")
     await open_live_page(page, live_server_url, event)
 
     await page.evaluate("window.liveblog.pause()")
     assert not await page.evaluate("window.liveblog.isConnected()")
-    await in_thread(publish, editor, event, "Missed one")
-    await in_thread(publish, editor, event, "Missed two")
-    third = await in_thread(publish, editor, event, "Missed three")
+    await in_thread(publish, event, editor, "Missed one")
+    await in_thread(publish, event, editor, "Missed two")
+    third = await in_thread(publish, event, editor, "Missed three")
     await in_thread(services.post_edit, post=first, by=editor, expected_version=first.version, headline="First, fixed")
     await in_thread(services.post_retract, post=second, by=editor)
     await in_thread(services.post_set_pinned, post=third, by=editor, is_pinned=True)
@@ -90,14 +86,14 @@ async def test_page_reconnects_by_itself_after_the_connection_drops(page, live_s
         network["open"].append(socket)
 
     await page.route_web_socket(re.compile(r"/ws/events/"), through_network)
-    first = await in_thread(publish, editor, event, "Before the drop")
+    first = await in_thread(publish, event, editor, "Before the drop")
     await open_live_page(page, live_server_url, event)
 
     network["up"] = False
     for socket in network["open"]:
         await socket.close(code=1006, reason="network down")
     await page.wait_for_function("!window.liveblog.isConnected()", timeout=5000)
-    await in_thread(publish, editor, event, "While offline")
+    await in_thread(publish, event, editor, "While offline")
     await in_thread(services.post_edit, post=first, by=editor, expected_version=first.version, headline="Edited offline")
     network["up"] = True
 
@@ -109,12 +105,12 @@ async def test_page_reconnects_by_itself_after_the_connection_drops(page, live_s
 
 async def test_reader_scrolled_down_gets_a_new_posts_button(page, live_server_url, in_thread, editor, event):
     for i in range(8):
-        await in_thread(publish, editor, event, f"Earlier {i}", body="<p>" + "Long paragraph. " * 60 + "</p>")
+        await in_thread(publish, event, editor, f"Earlier {i}", body="<p>" + "Long paragraph. " * 60 + "</p>")
     await open_live_page(page, live_server_url, event)
     await page.mouse.wheel(0, 3000)
     await page.wait_for_function("window.scrollY > 1000")
 
-    await in_thread(publish, editor, event, "Fresh news")
+    await in_thread(publish, event, editor, "Fresh news")
     button = page.locator("#new-posts")
     await button.wait_for(state="visible", timeout=2000)
     assert await button.inner_text() == "1 new post"

@@ -10,6 +10,8 @@ from django.db import connections, transaction
 
 from liveblog import services
 from liveblog.broadcast import event_group
+from liveblog.models import Post
+from tests.live import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,21 +37,18 @@ def test_channel_layer_is_redis_pubsub_in_tests():
 
 
 @sync_to_async
-def publish_new(event, by, headline):
-    draft = services.post_create_draft(event=event, by=by, headline=headline)
-    return services.post_publish(post=draft, by=by)
-
-
-@sync_to_async
 def publish_then_fail(event, by):
     draft = services.post_create_draft(event=event, by=by, headline="Never")
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError, match="the save failed after publishing"), transaction.atomic():
         services.post_publish(post=draft, by=by)
         raise RuntimeError("the save failed after publishing")
+    draft.refresh_from_db()
+    draft.event.refresh_from_db()
+    assert (draft.status, draft.seq, draft.event.seq) == (Post.Status.DRAFT, None, 0)
 
 
 async def test_published_post_reaches_the_event_group_as_ready_text(listen, editor, event):
-    post = await publish_new(event, editor, "Live now")
+    post = await publish(event, editor, "Live now")
 
     message = await listen()
 
@@ -61,7 +60,7 @@ async def test_published_post_reaches_the_event_group_as_ready_text(listen, edit
 
 async def test_nothing_is_sent_when_the_transaction_rolls_back(listen, editor, event):
     await publish_then_fail(event, editor)
-    await publish_new(event, editor, "Afterwards")
+    await publish(event, editor, "Afterwards")
 
     payload = json.loads((await listen())["text"])
 

@@ -1,31 +1,17 @@
 """Migration 0003 rewrites changes logged in the old shape into exactly what is logged today."""
 
 import importlib
-import io
 import json
 
-import pytest
 from django.apps import apps
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from liveblog import services
 from liveblog.models import EventChange
 from liveblog.services import QuoteInput
+from tests.helpers import png
 from tests.schemas import assert_live_frame
 
 migration = importlib.import_module("liveblog.migrations.0003_change_log_public_representation")
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def png() -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 6), "navy").save(buffer, format="PNG")
-    return SimpleUploadedFile("flag.png", buffer.getvalue(), content_type="image/png")
 
 
 def plus_zero(value):

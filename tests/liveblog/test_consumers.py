@@ -6,47 +6,21 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 
 from config.asgi import application
 from liveblog import services
 from liveblog.consumers import RESUME_LIMIT
+from tests.live import (
+    ORIGIN,
+    assert_no_more_frames,
+    connect,
+    publish,
+    receive_close,
+    receive_frame,
+    receive_until_seq,
+)
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_connections():
-    yield
-    await sync_to_async(connections.close_all)()
-
-
-async def connect(slug, query="", origin=ORIGIN):
-    path = f"/ws/events/{slug}/" + (f"?{query}" if query else "")
-    communicator = WebsocketCommunicator(application, path, headers=[origin] if origin else [])
-    connected, code = await communicator.connect(timeout=5)
-    return communicator, connected, code
-
-
-async def receive(communicator, timeout=5):
-    return json.loads(await communicator.receive_from(timeout=timeout))
-
-
-async def receive_all(communicator, timeout=0.5):
-    """Every frame that arrives until the socket stays quiet for `timeout` seconds."""
-    frames = []
-    # receive_nothing waits without consuming; a timed-out receive would cancel the app.
-    while not await communicator.receive_nothing(timeout=timeout):
-        frames.append(await receive(communicator))
-    return frames
-
-
-@sync_to_async
-def publish(event, by, headline="Update"):
-    draft = services.post_create_draft(event=event, by=by, headline=headline)
-    return services.post_publish(post=draft, by=by)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_worker_connections")]
 
 
 @sync_to_async
@@ -64,11 +38,12 @@ async def test_publish_edit_and_retract_reach_a_connected_reader(editor, event):
     assert connected
 
     post = await publish(event, editor, "First line")
-    published = await receive(reader)
+    published = await receive_frame(reader)
     post = await edit(post, editor, "First line, corrected")
-    edited = await receive(reader)
+    edited = await receive_frame(reader)
     await retract(post, editor)
-    retracted = await receive(reader)
+    retracted = await receive_frame(reader)
+    await assert_no_more_frames(reader)
 
     assert [m["seq"] for m in (published, edited, retracted)] == [1, 2, 3]
     assert published["post"]["headline"] == "First line"
@@ -83,7 +58,8 @@ async def test_resume_returns_exactly_the_missed_changes_in_order(editor, event)
 
     reader, _, _ = await connect(event.slug)
     await reader.send_to(text_data=json.dumps({"type": "resume", "after": 2}))
-    frames = await receive_all(reader)
+    frames = await receive_until_seq(reader, 6)
+    await assert_no_more_frames(reader)
 
     assert [f["seq"] for f in frames] == [3, 4, 5, 6]
     assert frames[-1]["post"]["headline"] == "Post 1, edited"
@@ -94,7 +70,8 @@ async def test_resume_in_the_query_string_answers_at_connect(editor, event):
     await publish(event, editor, "Before")
     await publish(event, editor, "Missed")
     reader, _, _ = await connect(event.slug, "after=1")
-    assert [f["post"]["headline"] for f in await receive_all(reader)] == ["Missed"]
+    assert [f["post"]["headline"] for f in await receive_until_seq(reader, 2)] == ["Missed"]
+    await assert_no_more_frames(reader)
     await reader.disconnect()
 
 
@@ -108,7 +85,8 @@ async def test_change_committed_during_a_resume_is_neither_lost_nor_duplicated(e
         reader.send_to(text_data=json.dumps({"type": "resume", "after": 0})),
         publish(event, editor, "Racing"),
     )
-    frames = await receive_all(reader, timeout=1)
+    frames = await receive_until_seq(reader, 4)
+    await assert_no_more_frames(reader)
 
     assert [f["seq"] for f in frames] == [1, 2, 3, 4]
     await reader.disconnect()
@@ -134,7 +112,8 @@ async def test_commit_at_either_side_of_the_log_read_arrives_once(editor, event,
     monkeypatch.setattr(consumers, "changes_after", racing_read)
     reader, _, _ = await connect(event.slug)
     await reader.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
-    frames = await receive_all(reader, timeout=1)
+    frames = await receive_until_seq(reader, 3)
+    await assert_no_more_frames(reader)
 
     assert [f["seq"] for f in frames] == [1, 2, 3]
     assert frames[-1]["post"]["headline"] == "Racing"
@@ -147,14 +126,16 @@ async def test_resume_from_too_far_back_asks_the_reader_to_reload(editor, event,
         await publish(event, editor, f"Post {i}")
     reader, _, _ = await connect(event.slug)
     await reader.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
-    assert await receive(reader) == {"type": "reload", "reason": "too_far_behind"}
+    assert await receive_frame(reader) == {"type": "reload", "reason": "too_far_behind"}
+    await assert_no_more_frames(reader)
     await reader.disconnect()
 
 
 async def test_resume_from_a_number_the_server_never_gave_asks_to_reload(editor, event):
     reader, _, _ = await connect(event.slug)
     await reader.send_to(text_data=json.dumps({"type": "resume", "after": 99}))
-    assert await receive(reader) == {"type": "reload", "reason": "unknown_seq"}
+    assert await receive_frame(reader) == {"type": "reload", "reason": "unknown_seq"}
+    await assert_no_more_frames(reader)
     await reader.disconnect()
 
 
@@ -168,14 +149,15 @@ def test_resume_limit_is_documented():
 async def test_unknown_event_gets_an_error_frame_and_close_code(db):
     reader, connected, _ = await connect("no-such-event")
     assert connected
-    assert (await receive(reader))["code"] == "unknown_event"
-    assert (await reader.receive_output(timeout=5))["code"] == 4404
+    assert (await receive_frame(reader))["code"] == "unknown_event"
+    assert await receive_close(reader) == 4404
 
 
 async def test_unknown_path_gets_an_error_frame(db):
     communicator = WebsocketCommunicator(application, "/ws/elsewhere/", headers=[ORIGIN])
     await communicator.connect(timeout=5)
-    assert (await receive(communicator))["code"] == "unknown_path"
+    assert (await receive_frame(communicator))["code"] == "unknown_path"
+    assert await receive_close(communicator) == 4404
 
 
 @pytest.mark.parametrize(
@@ -192,30 +174,33 @@ async def test_unknown_path_gets_an_error_frame(db):
 async def test_bad_input_gets_an_error_frame_and_the_socket_stays_useful(editor, event, sent, code):
     reader, _, _ = await connect(event.slug)
     await reader.send_to(text_data=sent)
-    assert (await receive(reader))["code"] == code
+    assert (await receive_frame(reader))["code"] == code
     await publish(event, editor, "Still live")
-    assert (await receive(reader))["post"]["headline"] == "Still live"
+    assert (await receive_frame(reader))["post"]["headline"] == "Still live"
+    await assert_no_more_frames(reader)
     await reader.disconnect()
 
 
 async def test_binary_frames_are_refused(event):
     reader, _, _ = await connect(event.slug)
     await reader.send_to(bytes_data=b"\x00\x01")
-    assert (await receive(reader))["code"] == "binary_not_supported"
+    assert (await receive_frame(reader))["code"] == "binary_not_supported"
+    await assert_no_more_frames(reader)  # and the socket stays open
     await reader.disconnect()
 
 
 async def test_oversized_frame_is_refused_and_closed(event):
     reader, _, _ = await connect(event.slug)
     await reader.send_to(text_data=json.dumps({"type": "resume", "after": 1, "pad": "x" * 5000}))
-    assert (await receive(reader))["code"] == "frame_too_large"
-    assert (await reader.receive_output(timeout=5))["code"] == 1009
+    assert (await receive_frame(reader))["code"] == "frame_too_large"
+    assert await receive_close(reader) == 1009
 
 
 async def test_ping_is_answered(event):
     reader, _, _ = await connect(event.slug)
     await reader.send_to(text_data='{"type": "ping"}')
-    assert await receive(reader) == {"type": "pong"}
+    assert await receive_frame(reader) == {"type": "pong"}
+    await assert_no_more_frames(reader)
     await reader.disconnect()
 
 

@@ -148,12 +148,13 @@ def test_a_failure_part_way_leaves_nothing_behind(db, monkeypatch):
 
     monkeypatch.setattr(services, "event_set_key_points", broken)
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="key points failed"):
         demo.demo_load()
 
     assert not Event.objects.exists()
     assert not Speaker.objects.exists()
     assert not User.objects.exists()
+    assert not (Post.objects.exists() or Revision.objects.exists() or EventChange.objects.exists())
 
 
 def test_the_live_page_shows_the_demo(db, client):

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 
 from liveblog.markup import render_body
+from tests.helpers import assert_html_equal, assert_in_html
 
 
 class Markup(HTMLParser):
@@ -22,10 +23,11 @@ class Markup(HTMLParser):
 
 def test_markdown_formats_text_and_links():
     html = render_body("Leaders **agree** on *talks*.\n\n- one\n- two\n\n> Quoted\n\nSee https://example.org/x")
-    assert "<strong>agree</strong>" in html and "<em>talks</em>" in html
-    assert "<ul>\n<li>one</li>" in html
-    assert "<blockquote>" in html
-    assert '<a href="https://example.org/x" rel="noopener noreferrer nofollow">https://example.org/x</a>' in html
+    assert_in_html("<strong>agree</strong>", html)
+    assert_in_html("<em>talks</em>", html)
+    assert_in_html("<ul><li>one</li><li>two</li></ul>", html)
+    assert_in_html("<blockquote><p>Quoted</p></blockquote>", html)
+    assert_in_html('<a href="https://example.org/x" rel="noopener noreferrer nofollow">https://example.org/x</a>', html)
 
 
 @pytest.mark.parametrize(
@@ -42,12 +44,15 @@ def test_markdown_formats_text_and_links():
 def test_url_alone_on_its_line_becomes_an_embed(url, expected):
     html = render_body(f"Watch this:\n{url}\nMore text.")
     assert expected in html
-    assert "<p>Watch this:</p>" in html and "<p>More text.</p>" in html
+    assert_in_html("<p>Watch this:</p>", html)
+    assert_in_html("<p>More text.</p>", html)
 
 
 def test_unknown_url_alone_stays_a_plain_link():
     html = render_body("https://example.org/report")
-    assert html.strip() == '<p><a href="https://example.org/report" rel="noopener noreferrer nofollow">https://example.org/report</a></p>'
+    assert_html_equal(
+        html, '<p><a href="https://example.org/report" rel="noopener noreferrer nofollow">https://example.org/report</a></p>'
+    )
 
 
 def test_embed_url_inside_a_sentence_is_just_a_link():

@@ -6,22 +6,20 @@ docs/live-protocol.schema.json, every page of the `?after=` feed and every
 posts API answer against the OpenAPI components served at /api/schema/.
 """
 
-import io
 import json
 from datetime import UTC, datetime
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
-from PIL import Image
 from rest_framework.test import APIClient
 
 from config.asgi import application
 from liveblog import services
 from liveblog.models import Event, EventChange
 from liveblog.services import QuoteInput
+from tests.helpers import png
 from tests.schemas import assert_api_body, assert_feed_page, assert_live_frame
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
@@ -30,17 +28,6 @@ EVERY_CHANGE = {
     ("post", "post_key_event"), ("post", "post_not_key_event"), ("post", "post_retracted"),
     ("key_points", None), ("event", None),
 }
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def png() -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), "darkred").save(buffer, format="PNG")
-    return SimpleUploadedFile("leaders.png", buffer.getvalue(), content_type="image/png")
 
 
 def every_kind_of_change(*, editor, event, speaker):

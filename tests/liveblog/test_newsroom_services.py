@@ -8,22 +8,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from liveblog import services
-from liveblog.models import EventChange, Post, PostImage
+from liveblog.models import Event, EventChange, Post, PostImage
 from liveblog.services import StaleVersionError
-
-
-def png(width=40, height=30) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "steelblue").save(buffer, format="PNG")
-    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+from tests.helpers import html_attributes, html_element, png
 
 
 def last_message(event):
@@ -47,14 +36,16 @@ def test_scheduled_post_is_published_when_due_and_not_before(editor, event):
 
 def test_scheduling_in_the_past_is_refused(editor, event):
     draft = services.post_create_draft(event=event, by=editor, headline="Late")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Choose a time in the future, or publish now"):
         services.post_schedule(post=draft, by=editor, at=timezone.now() - timedelta(minutes=1))
+    assert_still_a_draft(draft)
 
 
 def test_contributor_cannot_schedule(contributor, event):
     draft = services.post_create_draft(event=event, by=contributor, headline="Mine")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="not allowed to schedule posts"):
         services.post_schedule(post=draft, by=contributor, at=timezone.now() + timedelta(hours=1))
+    assert_still_a_draft(draft)
 
 
 def test_unscheduled_post_is_left_alone_by_the_scheduler(editor, event):
@@ -106,13 +97,14 @@ def test_stale_save_says_who_changed_what(editor, contributor, event):
     draft = services.post_create_draft(event=event, by=contributor, headline="Draft")
     started_from = draft.version
     services.post_edit(post=draft, by=editor, expected_version=started_from, headline="Editor's headline")
-    with pytest.raises(StaleVersionError) as refused:
+    with pytest.raises(StaleVersionError, match="changed by Ada Editor while you were editing it") as refused:
         services.post_edit(post=draft, by=contributor, expected_version=started_from, body="My body")
     assert refused.value.changes == [
         {**refused.value.changes[0], "by": "Ada Editor", "action": "edit", "fields": ["headline"]}
     ]
     assert "Ada Editor" in str(refused.value)
     assert Post.objects.get(pk=draft.pk).body == ""
+    assert Post.objects.get(pk=draft.pk).version == started_from + 1
 
 
 def test_restoring_a_revision_is_a_new_public_change(editor, event, publish):
@@ -134,23 +126,27 @@ def test_image_with_alt_text_reaches_readers(editor, event, publish):
     assert (image.width, image.height) == (40, 30)
     message = last_message(event)
     assert message["post"]["media"][0]["alt_text"] == "Leaders on a video call"
-    assert 'alt="Leaders on a video call" width="40" height="30"' in message["post"]["html"]
+    picture = html_element(message["post"]["html"], "img", alt="Leaders on a video call")
+    assert (html_attributes(picture)["width"], html_attributes(picture)["height"]) == ("40", "30")
 
 
 @pytest.mark.parametrize(
-    ("upload", "alt"),
+    ("upload", "alt", "message"),
     [
-        (SimpleUploadedFile("fake.png", b"<script>not an image</script>", content_type="image/png"), "Alt"),
-        (png(), "   "),
+        (SimpleUploadedFile("fake.png", b"<script>not an image</script>", content_type="image/png"), "Alt",
+         "This file is not an image we can show"),
+        (png(), "   ", "'alt_text': \\['This field cannot be blank"),
     ],
     ids=["not-an-image", "no-alt-text"],
 )
-def test_bad_image_is_refused_and_nothing_is_saved(editor, event, publish, upload, alt):
+def test_bad_image_is_refused_and_nothing_is_saved(editor, event, publish, upload, alt, message):
     post = publish("Photo")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=message):
         services.image_add(post=post, by=editor, image=upload, alt_text=alt)
     assert not PostImage.objects.exists()
     assert Post.objects.get(pk=post.pk).version == post.version
+    event.refresh_from_db()
+    assert event.seq == post.seq
 
 
 def test_event_title_change_reaches_readers(editor, event):
@@ -159,8 +155,11 @@ def test_event_title_change_reaches_readers(editor, event):
 
 
 def test_contributor_cannot_change_the_event(contributor, event):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="not allowed to manage events"):
         services.event_update(event=event, by=contributor, title="Mine now")
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.title, stored.seq) == ("Coalition summit", event.seq)
+    assert not EventChange.objects.filter(event=event).exists()
 
 
 def test_editor_corrects_a_speaker_everywhere_they_are_quoted(client, editor, event, speaker, publish):
@@ -174,12 +173,12 @@ def test_editor_corrects_a_speaker_everywhere_they_are_quoted(client, editor, ev
 
 
 def test_contributor_cannot_change_a_speaker_and_a_blank_name_is_refused(contributor, editor, speaker):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="not allowed to change speakers"):
         services.speaker_update(speaker=speaker, by=contributor, name="Someone else")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="'name': \\['This field cannot be blank"):
         services.speaker_update(speaker=speaker, by=editor, name="   ")
     speaker.refresh_from_db()
-    assert speaker.name == "Keir Starmer"
+    assert (speaker.name, speaker.slug, speaker.role) == ("Keir Starmer", "keir-starmer", "Prime Minister")
 
 
 def test_editor_changes_a_speaker_from_the_admin(client, editor, speaker):
@@ -191,3 +190,10 @@ def test_editor_changes_a_speaker_from_the_admin(client, editor, speaker):
     assert response.status_code == 302
     speaker.refresh_from_db()
     assert speaker.name == "Sir Keir Starmer"
+
+
+def assert_still_a_draft(draft):
+    """A refused schedule left the draft as it was: unscheduled, unnumbered, no new version."""
+    stored = Post.objects.get(pk=draft.pk)
+    assert (stored.status, stored.scheduled_for, stored.seq) == (Post.Status.DRAFT, None, None)
+    assert stored.version == draft.version

@@ -3,12 +3,21 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.test.html import parse_html
 from django.urls import reverse
 
 from accounts.models import User
 from liveblog import rendering, services
 from liveblog.selectors import STREAM_PAGE_SIZE, post_for_render
 from liveblog.services import QuoteInput
+from tests.helpers import (
+    assert_in_html,
+    html_attribute,
+    html_attributes,
+    html_element,
+    html_elements,
+    html_text,
+)
 
 
 def live_url(event):
@@ -24,7 +33,7 @@ def test_index_lists_live_events_first(client, editor):
     page = client.get("/").content.decode()
 
     assert page.index(live.title) < page.index("Tomorrow&#x27;s vote") < page.index("Yesterday&#x27;s match")
-    assert f'href="{live_url(live)}"' in page
+    assert html_elements(page, "a", href=live_url(live)) != []
 
 
 def test_live_page_shows_key_points_and_posts_newest_first(client, editor, event, speaker, publish):
@@ -42,7 +51,7 @@ def test_live_page_shows_key_points_and_posts_newest_first(client, editor, event
     assert "sooner or later" in page
     assert "Keir Starmer" in page and "Prime Minister, United Kingdom" in page
     assert "Ada Editor" in page and "Live editor" in page
-    assert f'id="post-{newer.pk}"' in page
+    assert html_elements(page, "article", id=f"post-{newer.pk}") != []
 
 
 def test_live_page_shows_times_in_the_event_time_zone(client, editor):
@@ -101,7 +110,7 @@ def test_live_page_query_count_does_not_grow_with_posts(
     # event, key points, posts, bylines with authors, quotes with speakers, images
     with django_assert_num_queries(6):
         response = client.get(live_url(event))
-    assert response.content.decode().count('class="post ') == min(post_count, STREAM_PAGE_SIZE)
+    assert len(html_elements(response.content.decode(), "article", class_="post")) == min(post_count, STREAM_PAGE_SIZE)
 
 
 @pytest.mark.parametrize("event_count", [1, 10])
@@ -115,24 +124,29 @@ def test_index_query_count_does_not_grow_with_events(client, editor, event_count
 def test_live_page_carries_the_hooks_the_live_script_relies_on(client, event, publish):
     post = publish("Hooked")
     page = client.get(live_url(event)).content.decode()
-    assert (
-        f'<article class="event" id="event" data-event="{event.slug}" data-seq="{event.seq + 1}" '
-        f'data-live-socket="/ws/events/{event.slug}/">'
-    ) in page
-    assert '<p class="status status--live" data-event-status>Live</p>' in page
-    assert '<h1 class="event__title" data-event-title>Coalition summit</h1>' in page
-    assert 'class="event__standfirst" data-event-standfirst' in page
-    assert '<button type="button" class="new-posts" id="new-posts" hidden></button>' in page
-    assert page.index('id="new-posts"') < page.index('<div class="stream__posts" id="stream-posts">')
-    assert '<div id="live-announcer" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>' in page
-    assert '<script src="/static/liveblog/live.js" defer></script>' in page
-    assert f'id="post-{post.pk}" data-post-id="{post.pk}"' in page
+    assert html_attributes(html_element(page, "article", id="event")) == {
+        "class": "event", "id": "event", "data-event": event.slug, "data-seq": str(event.seq + 1),
+        "data-live-socket": f"/ws/events/{event.slug}/",
+    }
+    assert_in_html('<p class="status status--live" data-event-status>Live</p>', page)
+    assert_in_html('<h1 class="event__title" data-event-title>Coalition summit</h1>', page)
+    assert html_attributes(html_element(page, None, data_event_standfirst=True))["class"] == "event__standfirst"
+    assert_in_html('<button type="button" class="new-posts" id="new-posts" hidden></button>', page)
+    stream = html_element(page, "div", id="stream-posts")
+    assert html_attributes(stream) == {"class": "stream__posts", "id": "stream-posts"}
+    ids = [html_attribute(element, "id") for element in html_elements(page, None, id=True)]
+    assert ids.index("new-posts") < ids.index("stream-posts")
+    assert_in_html('<div id="live-announcer" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>', page)
+    assert_in_html('<script src="/static/liveblog/live.js" defer></script>', page)
+    assert html_elements(stream, "article", id=f"post-{post.pk}", data_post_id=str(post.pk)) != []
 
 
 def test_live_page_without_posts_says_so_in_the_empty_state(client, event):
     page = client.get(live_url(event)).content.decode()
-    assert '<p class="stream__empty" id="stream-empty">' in page
-    assert '<section class="key-points" id="key-points" aria-labelledby="key-points-heading" hidden>' in page
+    assert html_attributes(html_element(page, "p", id="stream-empty")) == {"class": "stream__empty", "id": "stream-empty"}
+    assert html_attributes(html_element(page, "section", id="key-points")) == {
+        "class": "key-points", "id": "key-points", "aria-labelledby": "key-points-heading", "hidden": None,
+    }
 
 
 def test_post_fragment_links_its_permalink_and_marks_its_time_for_the_script(editor):
@@ -142,18 +156,22 @@ def test_post_fragment_links_its_permalink_and_marks_its_time_for_the_script(edi
 
     fragment = rendering.post_fragment(post_for_render(post_id=post.pk))
 
-    assert fragment.startswith(f'<article class="post post--update" id="post-{post.pk}" data-post-id="{post.pk}"')
-    assert f'href="/live/{event.slug}/posts/{post.pk}/"' in fragment
-    assert '<time class="post__time" datetime="2025-03-15T18:30:00+09:00">18:30 JST</time>' in fragment
-    assert '<span class="post__ago" data-since="2025-03-15T18:30:00+09:00"></span>' in fragment
-    assert '<h3 class="post__headline"' in fragment
+    article = parse_html(fragment)
+    assert article.name == "article"
+    assert {"class": "post post--update", "id": f"post-{post.pk}", "data-post-id": str(post.pk)}.items() <= (
+        html_attributes(article).items()
+    )
+    assert html_elements(fragment, "a", href=f"/live/{event.slug}/posts/{post.pk}/") != []
+    assert_in_html('<time class="post__time" datetime="2025-03-15T18:30:00+09:00">18:30 JST</time>', fragment)
+    assert_in_html('<span class="post__ago" data-since="2025-03-15T18:30:00+09:00"></span>', fragment)
+    assert html_text(html_element(fragment, "h3", class_="post__headline")) == "Briefing"
 
 
 def test_post_shows_kind_label_and_quote_speaker_links_to_speaker_page(client, event, speaker, publish):
     publish("Starmer speaks", kind="quote", quotes=[QuoteInput(speaker, "sooner or later")])
     page = client.get(live_url(event)).content.decode()
-    assert '<span class="label label--quote">Quote</span>' in page
-    assert f'<a class="quote__speaker" href="/speakers/{speaker.slug}/">Keir Starmer</a>' in page
+    assert_in_html('<span class="label label--quote">Quote</span>', page)
+    assert_in_html(f'<a class="quote__speaker" href="/speakers/{speaker.slug}/">Keir Starmer</a>', page)
 
 
 def test_byline_shows_avatar_only_when_the_author_has_one(client, editor, contributor, event):
@@ -165,8 +183,11 @@ def test_byline_shows_avatar_only_when_the_author_has_one(client, editor, contri
 
     page = client.get(live_url(event)).content.decode()
 
-    assert page.count('class="byline__avatar"') == 1
-    assert '<img class="byline__avatar" src="/media/avatars/ada.png" alt="" width="32" height="32"' in page
+    [avatar] = html_elements(page, None, class_="byline__avatar")
+    assert avatar.name == "img"
+    assert {"src": "/media/avatars/ada.png", "alt": "", "width": "32", "height": "32"}.items() <= (
+        html_attributes(avatar).items()
+    )
     assert "Cal Contributor" in page and "Reporter" in page
 
 
@@ -175,4 +196,6 @@ def test_edited_post_says_when_it_was_updated(client, editor, event, publish):
     services.post_edit(post=post, by=editor, expected_version=post.version, headline="Second take")
     page = client.get(live_url(event)).content.decode()
     assert "Second take" in page
-    assert '<p class="post__updated">Updated <time datetime=' in page
+    updated = html_element(page, "p", class_="post__updated")
+    assert updated.children[0] == "Updated"
+    assert updated.children[1].name == "time" and html_attribute(updated.children[1], "datetime")

@@ -6,23 +6,15 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.db.backends.utils import CursorWrapper
 from django.test.signals import template_rendered
 
-from config.asgi import application
 from liveblog import services
+from tests.live import assert_no_more_frames, connect, publish, receive_text
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_worker_connections")]
 
 READERS = 40
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_connections():
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
@@ -55,26 +47,18 @@ def post_renders():
 async def open_readers(event, count):
     readers = []
     for _ in range(count):
-        reader = WebsocketCommunicator(
-            application, f"/ws/events/{event.slug}/", headers=[(b"origin", b"http://127.0.0.1")]
-        )
-        connected, _ = await reader.connect(timeout=5)
+        reader, connected, _ = await connect(event.slug)
         assert connected
         readers.append(reader)
     return readers
-
-
-@sync_to_async
-def publish(event, by, headline):
-    draft = services.post_create_draft(event=event, by=by, headline=headline)
-    return services.post_publish(post=draft, by=by)
 
 
 async def test_a_post_is_rendered_once_for_all_readers(editor, event, post_renders):
     readers = await open_readers(event, READERS)
 
     post = await publish(event, editor, "Everyone sees this")
-    frames = await asyncio.gather(*(reader.receive_from(timeout=5) for reader in readers))
+    frames = await asyncio.gather(*(receive_text(reader) for reader in readers))
+    await asyncio.gather(*(assert_no_more_frames(reader) for reader in readers))
 
     assert len(post_renders) == 1
     assert {json.loads(frame)["post"]["id"] for frame in frames} == {post.pk}
@@ -90,7 +74,8 @@ async def test_delivering_a_change_to_readers_makes_no_query(editor, event, coun
     await sync_to_async(services.post_publish)(post=draft, by=editor)
     publish_finished = len(count_queries)
 
-    await asyncio.gather(*(reader.receive_from(timeout=5) for reader in readers))
+    await asyncio.gather(*(receive_text(reader) for reader in readers))
+    await asyncio.gather(*(assert_no_more_frames(reader) for reader in readers))
 
     assert publish_finished > publish_started  # the counter does see queries
     assert count_queries[publish_finished:] == []

@@ -5,14 +5,13 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connections
 from django.utils import timezone
 
 from liveblog import services
 from liveblog.models import Post
 from liveblog.scheduler import LifespanScheduler
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_worker_connections")]
 
 
 @sync_to_async
@@ -45,4 +44,3 @@ async def test_lifespan_scheduler_publishes_a_due_post(settings, editor, event):
             await asyncio.sleep(0.1)
 
     await run_lifespan(LifespanScheduler(), published)
-    await sync_to_async(connections.close_all)()

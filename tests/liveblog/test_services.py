@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from liveblog import services
-from liveblog.models import EventChange, KeyPoint, Post, Revision
+from liveblog.models import Event, EventChange, KeyPoint, Post, Revision
 from liveblog.services import QuoteInput, StaleVersionError
+from tests.helpers import html_elements
 
 
 def changes(event):
@@ -44,7 +45,7 @@ def test_publishing_takes_the_next_seq_and_logs_the_change(editor, event, publis
     assert message["seq"] == 2
     assert message["type"] == "post"
     assert message["post"]["headline"] == "Second"
-    assert f'id="post-{second.pk}"' in message["post"]["html"]
+    assert html_elements(message["post"]["html"], "article", id=f"post-{second.pk}") != []
 
 
 def test_publish_records_who_did_it(editor, publish):
@@ -58,16 +59,19 @@ def test_publish_records_who_did_it(editor, publish):
 
 def test_publishing_twice_is_refused(editor, publish):
     post = publish()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Only a draft can be published; this post is published"):
         services.post_publish(post=post, by=editor)
+    assert_unchanged(post)
+    assert len(changes(post.event)) == 1
 
 
 def test_empty_post_cannot_be_published(editor, event):
     draft = services.post_create_draft(event=event, by=editor, headline="  ", body="<script></script>")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="An empty post cannot be published"):
         services.post_publish(post=draft, by=editor)
     draft.refresh_from_db()
     assert draft.status == Post.Status.DRAFT
+    assert_unchanged(draft)
 
 
 def test_editing_a_published_post_marks_it_updated_and_pushes_the_new_state(editor, event, publish):
@@ -84,11 +88,13 @@ def test_editing_a_published_post_marks_it_updated_and_pushes_the_new_state(edit
 def test_stale_edit_is_refused_and_overwrites_nothing(editor, event, publish):
     post = publish("Original")
     services.post_edit(post=post, by=editor, expected_version=post.version, headline="Colleague's fix")
-    with pytest.raises(StaleVersionError) as refused:
+    colleagues = Post.objects.get(pk=post.pk)
+    with pytest.raises(StaleVersionError, match="changed by Ada Editor while you were editing it") as refused:
         services.post_edit(post=post, by=editor, expected_version=post.version, headline="Mine")
     assert refused.value.current.headline == "Colleague's fix"
     post.refresh_from_db()
     assert post.headline == "Colleague's fix"
+    assert_unchanged(colleagues)
 
 
 def test_pinning_a_post_unpins_the_previous_one(editor, event, publish):
@@ -108,8 +114,10 @@ def test_unpinning_is_a_public_change(editor, event, publish):
 
 def test_only_published_posts_can_be_pinned(editor, event):
     draft = services.post_create_draft(event=event, by=editor, headline="Draft")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Only a published post can be pinned"):
         services.post_set_pinned(post=draft, by=editor, is_pinned=True)
+    assert_unchanged(draft)
+    assert not Post.objects.get(pk=draft.pk).is_pinned
 
 
 def test_marking_a_key_event_is_pushed(editor, event, publish):
@@ -137,8 +145,10 @@ def test_retraction_becomes_a_tombstone(editor, event, publish):
 
 def test_retracted_post_cannot_be_edited(editor, publish):
     post = services.post_retract(post=publish(), by=editor)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="A retracted post cannot be edited"):
         services.post_edit(post=post, by=editor, expected_version=post.version, headline="Back")
+    assert_unchanged(post)
+    assert Post.objects.get(pk=post.pk).headline == "An update"
 
 
 def test_key_points_replace_the_list_in_order(editor, event):
@@ -151,9 +161,10 @@ def test_key_points_replace_the_list_in_order(editor, event):
 
 def test_too_many_key_points_are_refused_and_the_old_ones_kept(editor, event):
     services.event_set_key_points(event=event, points=["Kept"], by=editor)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="An event has at most 12 key points"):
         services.event_set_key_points(event=event, points=[f"Point {i}" for i in range(20)], by=editor)
     assert list(KeyPoint.objects.filter(event=event).values_list("text", flat=True)) == ["Kept"]
+    assert [change.seq for change in changes(event)] == [1]
 
 
 def test_event_status_change_is_a_public_change(editor, event):
@@ -174,11 +185,14 @@ def test_quote_on_a_published_post_reaches_readers(editor, event, speaker, publi
 
 
 def test_blank_quote_is_refused_and_the_post_is_not_created(editor, event, speaker):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="This field cannot be blank") as refused:
         services.post_create_draft(
             event=event, by=editor, headline="Quotes", quotes=[QuoteInput(speaker, "ok"), QuoteInput(speaker, "   ")]
         )
+    assert list(refused.value.message_dict) == ["text"]
     assert not Post.objects.filter(headline="Quotes").exists()
+    assert not speaker.quotes.exists()
+    assert not Revision.objects.exists()
 
 
 def test_one_speaker_is_quoted_across_events(editor, speaker):
@@ -203,10 +217,12 @@ def test_speaker_and_event_slugs_stay_unique(editor):
     assert services.event_create(title="Summit", by=editor).slug != services.event_create(title="Summit", by=editor).slug
 
 
-@pytest.mark.parametrize("bad_zone", ["Mars/Olympus", ""])
-def test_unknown_time_zone_is_refused(editor, bad_zone):
-    with pytest.raises(ValidationError):
+@pytest.mark.parametrize(("bad_zone", "message"), [("Mars/Olympus", "not a known time zone"), ("", "cannot be blank")])
+def test_unknown_time_zone_is_refused(editor, bad_zone, message):
+    with pytest.raises(ValidationError, match=message) as refused:
         services.event_create(title="Somewhere", by=editor, time_zone=bad_zone)
+    assert list(refused.value.message_dict) == ["time_zone"]
+    assert not Event.objects.filter(title="Somewhere").exists()
 
 
 # Permissions ------------------------------------------------------------------------------------
@@ -214,25 +230,30 @@ def test_unknown_time_zone_is_refused(editor, bad_zone):
 
 def test_contributor_drafts_but_cannot_publish(contributor, event):
     draft = services.post_create_draft(event=event, by=contributor, headline="Mine")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="not allowed to publish"):
         services.post_publish(post=draft, by=contributor)
     draft.refresh_from_db()
     assert draft.status == Post.Status.DRAFT
+    assert_unchanged(draft)
 
 
 def test_contributor_edits_own_draft_but_not_a_colleagues(contributor, editor, event):
     own = services.post_create_draft(event=event, by=contributor, headline="Mine")
     services.post_edit(post=own, by=contributor, expected_version=own.version, headline="Mine, fixed")
     colleague = services.post_create_draft(event=event, by=editor, headline="Theirs")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Contributors edit only their own drafts"):
         services.post_edit(post=colleague, by=contributor, expected_version=colleague.version, headline="x")
+    assert_unchanged(colleague)
+    assert Post.objects.get(pk=colleague.pk).headline == "Theirs"
 
 
 def test_contributor_cannot_edit_published_post(contributor, event, editor):
     draft = services.post_create_draft(event=event, by=contributor, headline="Mine")
     post = services.post_publish(post=draft, by=editor)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Contributors edit only their own drafts"):
         services.post_edit(post=post, by=contributor, expected_version=post.version, headline="Sneaky")
+    assert_unchanged(post)
+    assert Post.objects.get(pk=post.pk).headline == "Mine"
 
 
 @pytest.mark.parametrize(
@@ -249,11 +270,24 @@ def test_contributor_cannot_edit_published_post(contributor, event, editor):
 def test_editor_only_actions_are_refused_to_contributors_and_readers(contributor, reader, publish, action):
     post = publish()
     for user in (contributor, reader):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match="You are not allowed to "):
             action(post, user)
     assert EventChange.objects.filter(event=post.event).count() == 1
+    assert_unchanged(post)
+    stored = Post.objects.get(pk=post.pk)
+    assert (stored.status, stored.is_pinned, stored.is_key_event) == (Post.Status.PUBLISHED, False, False)
+    assert (stored.event.status, stored.event.key_points.count()) == ("live", 0)
 
 
 def test_user_without_role_cannot_draft(reader, event):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="not allowed to write posts"):
         services.post_create_draft(event=event, by=reader, headline="Hi")
+    assert not Post.objects.exists()
+
+
+def assert_unchanged(post):
+    """A refused change left the post, its revisions and its event's numbering as they were."""
+    stored = Post.objects.select_related("event").get(pk=post.pk)
+    assert (stored.version, stored.seq, stored.status) == (post.version, post.seq, post.status)
+    assert stored.revisions.count() == post.version
+    assert stored.event.seq == EventChange.objects.filter(event=stored.event).count()

@@ -1,29 +1,11 @@
 """Newsroom fixtures: signed-in clients for every kind of account, and form data helpers."""
 
-import io
-
 import pytest
-from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 
 from accounts.models import User
 from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Login attempt counts and API throttles live in the cache; every test starts clean."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -72,16 +54,3 @@ def compose(**fields) -> dict:
             "quotes-TOTAL_FORMS": "2", "quotes-INITIAL_FORMS": "0"}
     data.update(fields)
     return data
-
-
-def png(name="leaders.png", size=(40, 30)) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "steelblue").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def bmp() -> SimpleUploadedFile:
-    """A real picture, but of a kind the services refuse (past Django's own image check)."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 20), "red").save(buffer, format="BMP")
-    return SimpleUploadedFile("leaders.bmp", buffer.getvalue(), content_type="image/bmp")

@@ -1,26 +1,16 @@
 """The staff socket: journalists' screens hear that the stream changed; nobody else connects."""
 
-import json
-
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
-from django.db import connections
 
 from config.asgi import application
 from liveblog import services
 from newsroom.consumers import NewsroomConsumer
+from tests.live import ORIGIN, assert_no_more_frames, receive_frame, receive_text
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = (b"origin", b"http://127.0.0.1:8000")
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_connections():
-    yield
-    await sync_to_async(connections.close_all)()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_worker_connections")]
 
 
 async def connect_as(user, event_id):
@@ -37,9 +27,10 @@ async def test_journalist_hears_about_a_colleagues_draft_and_publish(contributor
     assert connected
 
     draft = await sync_to_async(services.post_create_draft)(event=event, by=editor, headline="Draft")
-    created = json.loads(await screen.receive_from(timeout=5))
+    created = await receive_frame(screen, reader=False)
     await sync_to_async(services.post_publish)(post=draft, by=editor)
-    published = json.loads(await screen.receive_from(timeout=5))
+    published = await receive_frame(screen, reader=False)
+    await assert_no_more_frames(screen)
 
     assert created == {"type": "newsroom.change", "post_id": draft.pk, "action": "create", "by": "Ada Editor"}
     assert published["action"] == "publish" and published["post_id"] == draft.pk
@@ -72,7 +63,7 @@ async def test_socket_route_reads_the_session_cookie_and_keeps_the_origin_check(
     assert not (await no_session.connect(timeout=5))[0]
     assert not (await foreign.connect(timeout=5))[0]
     await signed_in.send_to(text_data='{"type":"ping"}')
-    assert await signed_in.receive_from(timeout=5) == '{"type":"pong"}'
+    assert await receive_text(signed_in, reader=False) == '{"type":"pong"}'
     await signed_in.disconnect()
 
 

@@ -6,7 +6,8 @@ from html.parser import HTMLParser
 import pytest
 
 from liveblog.models import EventChange, Post
-from tests.newsroom.conftest import compose, newsroom_url, png
+from tests.helpers import png
+from tests.newsroom.conftest import compose, newsroom_url
 
 pytestmark = pytest.mark.django_db
 

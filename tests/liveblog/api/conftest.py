@@ -1,26 +1,11 @@
 """Fixtures for the REST API: clients as a partner, a journalist and nobody in particular."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import api_key_create
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Journalists here sign in with tokens; hashing their passwords slowly only slows the suite."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Throttle counts live in the cache; each test starts with none spent."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from liveblog import services
 from liveblog.api import views as api_views
 from liveblog.models import EventChange
+from tests.helpers import html_attribute, html_element
 from tests.liveblog.api.conftest import posts_url
 
 
@@ -126,5 +127,5 @@ def test_the_live_page_and_the_feed_agree_on_seq(api, client, event, publish):
     """A partner may start from the live page's data-seq, as the page's own script does."""
     publish()
     page = client.get(event.get_absolute_url()).content.decode()
-    assert 'data-seq="1"' in page
+    assert html_attribute(html_element(page, "article", id="event"), "data-seq") == "1"
     assert changes_after(api, event, 0)["seq"] == 1

@@ -1,8 +1,10 @@
 """One error shape from every endpoint, and bad input never a 500."""
 
 import pytest
+from django.test import Client
 
 from liveblog import selectors
+from tests.helpers import assert_in_html
 from tests.liveblog.api.conftest import posts_url
 
 
@@ -91,10 +93,22 @@ def test_an_enormous_post_id_or_seq_is_not_a_server_error(api, event):
     assert api.get(posts_url(event), {"after": "9" * 40}).status_code == 400
 
 
-def test_the_site_500_handler_answers_json_under_api(rf):
-    from liveblog.api.errors import server_error
+@pytest.mark.urls("tests.liveblog.api.broken_urls")
+def test_the_site_500_handler_answers_json_under_api(db, caplog):
+    # A view outside DRF fails: only the site's handler500 stands between the bug and the partner.
+    response = Client(raise_request_exception=False).get("/api/v1/broken/")
 
-    response = server_error(rf.get("/api/v1/events/"))
+    error = assert_error(response, 500, "server_error")
+    assert "a bug" not in error["message"]
+    assert response["Cache-Control"] == "no-store"
+    assert "a bug in a view" in caplog.text
+
+
+@pytest.mark.urls("tests.liveblog.api.broken_urls")
+def test_a_bug_on_a_reader_page_is_the_sites_html_500(db, caplog):
+    response = Client(raise_request_exception=False).get("/live/broken/")
+
     assert response.status_code == 500
-    assert response["Content-Type"] == "application/json"
-    assert b'"code": "server_error"' in response.content
+    assert response["Content-Type"].startswith("text/html")
+    assert_in_html("<h1>Server Error (500)</h1>", response.content.decode())
+    assert "a bug in a view" in caplog.text

@@ -3,14 +3,14 @@
 import pytest
 from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
-from django.db import connections
 from django.db.backends.utils import CursorWrapper
 
 from config import redis as redis_clients
-from liveblog import seqcache, services
+from liveblog import seqcache
 from liveblog.api.fastpath import NotModifiedFastPath
+from tests.live import publish
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("close_worker_connections")]
 
 
 class Django:
@@ -23,12 +23,6 @@ class Django:
         self.calls += 1
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"from django"})
-
-
-@pytest.fixture(autouse=True)
-async def close_worker_connections():
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
@@ -54,12 +48,6 @@ def etag_from_django(client, path, query=""):
     response = client.get(path + (f"?{query}" if query else ""))
     assert response.status_code == 200
     return response.headers["ETag"]
-
-
-@sync_to_async
-def publish(event, by, headline):
-    draft = services.post_create_draft(event=event, by=by, headline=headline)
-    return services.post_publish(post=draft, by=by)
 
 
 async def test_unchanged_poll_gets_304_without_django_or_the_database(client, editor, event, django_app, monkeypatch):

@@ -1,28 +1,12 @@
 """Images reach partners as `media`, in a page of posts and in the changes feed alike."""
 
-import io
-
-import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
-
 from liveblog import services
-
-
-@pytest.fixture(autouse=True)
-def media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-def png() -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), "darkred").save(buffer, format="PNG")
-    return SimpleUploadedFile("leaders.png", buffer.getvalue(), content_type="image/png")
+from tests.helpers import png
 
 
 def test_post_images_are_listed_as_media_with_absolute_urls(client, editor, event, publish):
     post = publish("Leaders on screen")
-    services.image_add(post=post, by=editor, image=png(), alt_text="Leaders on a call", caption="The call", credit="Pool")
+    services.image_add(post=post, by=editor, image=png(size=(64, 48)), alt_text="Leaders on a call", caption="The call", credit="Pool")
 
     page = client.get(f"/api/v1/events/{event.slug}/posts/").json()
     feed = client.get(f"/api/v1/events/{event.slug}/posts/?after=1").json()
