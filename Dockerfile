@@ -3,7 +3,9 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY config ./config
 COPY liveblog ./liveblog
+COPY newsroom ./newsroom
 COPY accounts ./accounts
 RUN pip install --no-cache-dir .
 COPY . .
