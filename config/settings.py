@@ -14,8 +14,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A variable set to nothing (`DEBUG=` in a compose file) counts as not set: its default holds.
-env.ENVIRON = {name: value for name, value in os.environ.items() if value != ""}
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A 0/1 switch; set to nothing (`DEBUG=` in a compose file), it keeps its default."""
+    return env.bool(name, default=default) if env.str(name, default="") else default
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -23,9 +26,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item for item in env.list(name, cast=str.strip, default=default) if item]
 
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env_flag("DEBUG", True)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+# Read as it is: django-environ takes a value that starts with `$` for the name of another
+# variable, and Django's own generated keys may start with one.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -169,13 +174,13 @@ LIVEBLOG_DEMO_EVENT_SLUG = "ukraine-ceasefire-summit"
 
 # Scheduled posts: a separate `run_scheduler` process in production; inside the web
 # process on the embedded default, whose in-memory channel layer no other process reaches.
-LIVEBLOG_SCHEDULER_IN_PROCESS = env.bool("SCHEDULER_IN_PROCESS", default=not REDIS_URL)
+LIVEBLOG_SCHEDULER_IN_PROCESS = env_flag("SCHEDULER_IN_PROCESS", not REDIS_URL)
 LIVEBLOG_SCHEDULER_INTERVAL = env.float("SCHEDULER_INTERVAL", default=5.0)
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", default=False) else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("BEHIND_HTTPS_PROXY", False) else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
