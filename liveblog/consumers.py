@@ -63,6 +63,14 @@ def error_frame(code: str, message: str) -> str:
 
 
 class LiveEventConsumer(AsyncWebsocketConsumer):
+    """One reader's socket.
+
+    Two tasks send on it, never at once: Channels' loop, handling what the server
+    hands over (connect, the reader's frames, disconnect), and the socket's writer,
+    sending live changes. Each holds `turn` while it works, so a change that arrives
+    during a resume is sent after it, or dropped if the resume already sent it.
+    """
+
     # No layer channel per socket (Channels makes one for a consumer whose alias names a
     # layer): the fan-out hub subscribes once per event per process instead.
     channel_layer_alias = None
