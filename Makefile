@@ -34,6 +34,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_WS_FLAGS)
 
 test: $(VENV)/.installed-test
+	@$(BIN)/python -c 'import sys, django; print(f"make test: Python {sys.version.split()[0]}, Django {django.__version__} ($(VENV))")'
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -8,33 +8,36 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 import os
 from pathlib import Path
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+env = environ.Env()
 
 
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_flag(name: str, default: bool) -> bool:
+    """A 0/1 switch; set to nothing (`DEBUG=` in a compose file), it keeps its default."""
+    return env.bool(name, default=default) if env.str(name, default="") else default
 
 
-DEBUG = env_bool("DEBUG", True)
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated variable; blanks around and between items are dropped."""
+    return [item for item in env.list(name, cast=str.strip, default=default) if item]
 
+
+DEBUG = env_flag("DEBUG", True)
+
+# Read as it is: django-environ takes a value that starts with `$` for the name of another
+# variable, and Django's own generated keys may start with one.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-local-development-key-never-use-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "config.apps.NewsroomAdminConfig",
@@ -87,15 +90,11 @@ TEMPLATES = [
 ]
 
 # SQLite is the embedded default; tests and production use PostgreSQL.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
-    )
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 # Under ASGI each request runs sync code in a thread of its own, so persistent
 # connections (CONN_MAX_AGE) are never reused and pile up; a pool shares them instead.
-DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
 if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses a pool with persistent connections
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -139,7 +138,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # not inherited (redis-py 8 reads every reply with a 5 s default): a PUBLISH reply
 # is read on a worker's event loop, so a busy loop must not pass for a dead Redis,
 # while a Redis that is really gone still fails in bounded time. BENCHMARKS.md.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -162,7 +161,7 @@ else:
 
 # API throttling and login attempt counts live in the cache. Per process by default; with
 # several workers set CACHE_URL (e.g. redis://host:6379/1) so they count together.
-CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {
         "default": {
@@ -185,7 +184,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
 # Uploaded images are limited so one bad file cannot fill a worker's memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -195,14 +194,14 @@ LIVEBLOG_DEMO_EVENT_SLUG = "ukraine-ceasefire-summit"
 
 # Scheduled posts: a separate `run_scheduler` process in production; inside the web
 # process on the embedded default, whose in-memory channel layer no other process reaches.
-LIVEBLOG_SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
-LIVEBLOG_SCHEDULER_INTERVAL = float(os.environ.get("SCHEDULER_INTERVAL", "5"))
+LIVEBLOG_SCHEDULER_IN_PROCESS = env_flag("SCHEDULER_IN_PROCESS", not REDIS_URL)
+LIVEBLOG_SCHEDULER_INTERVAL = env.float("SCHEDULER_INTERVAL", default=5.0)
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("BEHIND_HTTPS_PROXY", False) else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -210,12 +209,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
 # --- Partner REST API (liveblog/api/) -------------------------------------------------------
 # Partner origins allowed to call the API from a browser (comma-separated, e.g. https://partner.example).
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/api/.*$"
 # Browsers hide response headers outside a short safe list; partners' scripts need these ones.
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Location"]
@@ -238,12 +237,12 @@ REST_FRAMEWORK = {
     # Partner keys carry their own rate. The counts live in the default cache, which is per
     # process unless CACHES points at a shared one (Redis) in production.
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_ANON_RATE", "60/min"),
-        "journalist": os.environ.get("API_JOURNALIST_RATE", "600/min"),
+        "anon": env.str("API_ANON_RATE", default="60/min"),
+        "journalist": env.str("API_JOURNALIST_RATE", default="600/min"),
     },
     # How many proxies (CDN, load balancer) put the client's address in X-Forwarded-For;
     # 0 counts the connecting address, so a client cannot pick its own throttle bucket.
-    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "liveblog.api.errors.api_exception_handler",
 }
 

@@ -6,7 +6,6 @@ database is the truth, and broadcast.py only carries news of it after COMMIT.
 """
 
 import json
-import time
 
 from django.db import transaction
 
@@ -42,8 +41,9 @@ def change_log(
     )
     group = event_group(event.pk)
     transaction.on_commit(lambda: change_send(group=group, seq=seq, text=text), robust=True)
-    slug, event_id = event.slug, event.pk
+    # The logged time, not the time of COMMIT: the API's Last-Modified is read from the log too.
+    slug, event_id, changed_at = event.slug, event.pk, change.created_at.timestamp()
     transaction.on_commit(
-        lambda: seq_remember(slug=slug, event_id=event_id, seq=seq, changed_at=time.time()), robust=True
+        lambda: seq_remember(slug=slug, event_id=event_id, seq=seq, changed_at=changed_at), robust=True
     )
     return change

@@ -8,25 +8,22 @@ and to answer a resume (or fill a gap, which the lock makes rare).
 Fan-out cost: a live page can have thousands of readers per process, so the
 consumer does not take a layer channel of its own. It joins the process's
 fan-out hub (liveblog/fanout.py), which receives each group message once per
-process, and a change that needs nothing but sending goes straight to the
-socket. Everything else (a change arriving while the consumer handles a frame
-or a resume, a gap to fill, a send the server makes wait) takes the Channels
-path: it is queued and dispatched to `live_change` one message at a time,
-after whatever the consumer is doing, so the ordering argument in `replay`
-holds unchanged. BENCHMARKS.md has the measurements behind this.
+process and drops it into every member's queue. Each socket has one writer
+task that takes changes from its queue and sends them, one at a time and
+never while the consumer is handling a frame from the reader (a resume): the
+two take turns through one lock, so the ordering argument in `replay` holds.
+BENCHMARKS.md has the measurements behind this.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
-import types
 from urllib.parse import parse_qs
 
-from channels.db import aclose_old_connections, database_sync_to_async
-from channels.exceptions import StopConsumer
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 
 from liveblog.broadcast import event_group
 from liveblog.fanout import hub_for
@@ -40,6 +37,8 @@ MAX_FRAME_CHARS = 1024
 
 CLOSE_UNKNOWN_EVENT = 4404
 CLOSE_TOO_LARGE = 1009
+
+logger = logging.getLogger(__name__)
 
 
 @database_sync_to_async
@@ -63,124 +62,79 @@ def error_frame(code: str, message: str) -> str:
     return frame("error", code=code, message=message)
 
 
-logger = logging.getLogger(__name__)
-
-LIVE_CHANGE = "live.change"
-
-
-@types.coroutine
-def _go_on(coro, waiting):
-    """Run the rest of `coro`, which stopped on `waiting` when driven by hand, inside a task."""
-    while True:
-        try:
-            sent = yield waiting
-        except BaseException as exc:
-            try:
-                waiting = coro.throw(exc)
-            except StopIteration as done:
-                return done.value
-        else:
-            try:
-                waiting = coro.send(sent)
-            except StopIteration as done:
-                return done.value
-
-
-async def _finish(coro, waiting):
-    return await _go_on(coro, waiting)
-
-
 class LiveEventConsumer(AsyncWebsocketConsumer):
-    # Set per instance in __call__; class defaults keep hub_deliver safe before connect.
+    """One reader's socket.
+
+    Two tasks send on it, never at once: Channels' loop, handling what the server
+    hands over (connect, the reader's frames, disconnect), and the socket's writer,
+    sending live changes. Each holds `turn` while it works, so a change that arrives
+    during a resume is sent after it, or dropped if the resume already sent it.
+    """
+
+    # No layer channel per socket (Channels makes one for a consumer whose alias names a
+    # layer): the fan-out hub subscribes once per event per process instead.
+    channel_layer_alias = None
+
+    # The last seq this socket has sent; None until the reader resumes or a change arrives.
     last_seq: int | None = None
-    _busy = 0
-    _queued = 0
-    _in_flight: asyncio.Task | None = None
-    _group: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Changes from the hub, waiting for the writer task.
+        self.live_changes: asyncio.Queue = asyncio.Queue()
+        # Held while a frame from the reader is handled, and while the writer sends a change.
+        self.turn = asyncio.Lock()
+        self.hub = None
+        self.group: str | None = None
+        self.writer: asyncio.Task | None = None
 
     async def __call__(self, scope, receive, send):
-        """AsyncConsumer.__call__ with the fan-out hub in place of a layer channel per socket.
-
-        Channels' loop (`await_many_dispatch`) still hands the consumer one message
-        at a time; live changes that cannot go straight out join it through `_inbox`.
-        """
-        self.scope = scope
-        self.base_send = send
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = None
-        self._inbox: asyncio.Queue = asyncio.Queue()
         try:
-            await await_many_dispatch([receive, self._inbox.get], self.dispatch)
-        except StopConsumer:
-            pass
+            await super().__call__(scope, receive, send)
         finally:
-            self._leave_group()
+            # However the socket ends (a disconnect, an error in a handler), stop its fan-out.
+            self.stop_live_changes()
 
     async def dispatch(self, message):
-        if self._in_flight is not None:
-            # A live frame the server made wait is still being written: it goes first.
-            try:
-                await self._in_flight
-            except Exception:  # noqa: S110 - the socket is going; its disconnect will follow
-                pass
-        if message["type"] == LIVE_CHANGE:
-            # No thread hop to close database connections: a live change reads the
-            # database only to fill a gap, through database_sync_to_async, which does it.
-            try:
-                await self.live_change(message)
-            finally:
-                self._queued -= 1
-            return
-        self._busy += 1
-        try:
-            await aclose_old_connections()
+        """Handle one message from the server (connect, a frame, disconnect) in the socket's turn."""
+        async with self.turn:
             await super().dispatch(message)
-        finally:
-            self._busy -= 1
 
     def hub_deliver(self, message) -> None:
         """Called by the fan-out hub for every change of the event, in order, for every socket."""
-        seq = message["seq"]
-        last = self.last_seq
-        if self._busy or self._queued or self._in_flight is not None or (last is not None and seq > last + 1):
-            # Busy, or behind other changes, or a gap to fill: the Channels path, in turn.
-            self._queued += 1
-            self._inbox.put_nowait(message)
-            return
-        if last is not None and seq <= last:
-            return
-        self.last_seq = seq
-        self._send_now({"type": "websocket.send", "text": message["text"]})
+        self.live_changes.put_nowait(message)
 
-    def _send_now(self, event) -> None:
-        """Hand a frame to the server without a task: ASGI servers write it at once, as a rule.
+    async def write_live_changes(self) -> None:
+        """The socket's writer: sends each change from the hub once it is this socket's turn."""
+        while True:
+            message = await self.live_changes.get()
+            async with self.turn:
+                try:
+                    await self.live_change(message)
+                except Exception as exc:
+                    # The socket closed under us (its disconnect is on its way), or a gap could
+                    # not be filled: end the socket, and the reader's page reconnects and resumes.
+                    logger.debug("Live change %s not sent: %r", message["seq"], exc)
+                    with contextlib.suppress(Exception):
+                        await self.close()
+                    return
 
-        If the server's send waits (back-pressure), the rest of it runs in a task and
-        later frames queue behind it.
-        """
-        coro = self.base_send(event)
-        try:
-            waiting = coro.send(None)
-        except StopIteration:
+    async def start_live_changes(self, event_id: int) -> None:
+        layer = get_channel_layer()
+        if layer is None:
             return
-        except Exception as exc:
-            # Typically the socket closed under us; its disconnect is on its way.
-            logger.debug("Live frame not sent: %r", exc)
-            return
-        task = asyncio.ensure_future(_finish(coro, waiting))
-        self._in_flight = task
-        task.add_done_callback(self._send_done)
+        self.hub = hub_for(layer)
+        self.group = event_group(event_id)
+        await self.hub.join(self.group, self)
+        self.writer = asyncio.create_task(self.write_live_changes())
 
-    def _send_done(self, task: asyncio.Task) -> None:
-        if self._in_flight is task:
-            self._in_flight = None
-        if not task.cancelled() and task.exception() is not None:
-            logger.debug("Live frame not sent: %r", task.exception())
-
-    def _leave_group(self) -> None:
-        if self._group is not None and self.channel_layer is not None:
-            hub_for(self.channel_layer).leave(self._group, self)
-            self._group = None
+    def stop_live_changes(self) -> None:
+        if self.group is not None:
+            self.hub.leave(self.group, self)
+            self.group = None
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
 
     async def connect(self):
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -190,11 +144,8 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             await self.send(error_frame("unknown_event", f"There is no event {slug!r}."))
             await self.close(CLOSE_UNKNOWN_EVENT)
             return
-        # The last seq this socket has sent; None until the reader resumes or a change arrives.
-        self.last_seq = None
-        if self.channel_layer is not None:
-            self._group = event_group(self.event_id)
-            await hub_for(self.channel_layer).join(self._group, self)
+        # Joined before the log is read, so no change committed meanwhile is missed (`replay`).
+        await self.start_live_changes(self.event_id)
         await self.accept()
         after = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("after")
         if after:
@@ -234,10 +185,10 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
     async def replay(self, after: int, *, asked_by_reader: bool = False) -> None:
         """Send every logged change after `after` that this socket has not sent yet.
 
-        The socket joined the group before any replay, and Channels hands a
-        consumer one message at a time, so live changes committed while the log
-        is read wait in the channel's queue; `forward` then drops the ones the
-        log already covered. Nothing is lost and nothing is sent twice.
+        The socket joined the hub before any replay, and the writer sends live
+        changes only in its own turn, so changes committed while the log is read
+        wait in the socket's queue; `forward` then drops the ones the log already
+        covered. Nothing is lost and nothing is sent twice.
         """
         current, changes = await changes_after(self.event_id, after, RESUME_LIMIT + 1)
         if asked_by_reader and (after > current or len(changes) > RESUME_LIMIT):
@@ -263,7 +214,7 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         await self.forward(seq, message["text"])
 
     async def disconnect(self, code):
-        self._leave_group()
+        self.stop_live_changes()
 
 
 class UnknownPathConsumer(AsyncWebsocketConsumer):

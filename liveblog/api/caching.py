@@ -9,9 +9,11 @@ matching If-None-Match gets a bare 304.
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 
 from django.http import HttpResponseNotModified
-from django.utils.http import http_date, parse_etags
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 
 # Bump when a representation changes shape, so no cached copy of the old shape validates.
 REPRESENTATION = "1"
@@ -63,21 +65,20 @@ def etag_for(*, scheme: str, host: str, path: str, query, state: tuple, label: s
 
 
 def not_modified(request, validators: Validators) -> HttpResponseNotModified | None:
-    """A 304 if the client's If-None-Match holds this ETag (weak comparison, RFC 9110 §13.1.2).
+    """A 304 if the client's If-None-Match holds this ETag (Django's RFC 9110 §13.2.2 evaluation).
 
-    Last-Modified is sent but If-Modified-Since is not honoured: whole seconds
-    cannot tell two changes in the same second apart, and ETags can.
+    Only a request carrying If-None-Match is evaluated, so If-Modified-Since alone
+    never earns a 304: whole seconds cannot tell two changes in the same second
+    apart, and ETags can. Last-Modified is still sent. Preconditions that fail on a
+    read (If-Match on a GET) are not this API's business: the read goes on.
     """
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") or "If-None-Match" not in request.headers:
         return None
-    header = request.headers.get("If-None-Match", "")
-    if not header:
+    last_modified = validators.last_modified.timestamp() if validators.last_modified else None
+    response = get_conditional_response(request, etag=validators.etag, last_modified=last_modified)
+    if response is None or response.status_code != HTTPStatus.NOT_MODIFIED:
         return None
-    ours = validators.etag.removeprefix("W/")
-    tags = parse_etags(header)
-    if "*" not in tags and ours not in {tag.removeprefix("W/") for tag in tags}:
-        return None
-    return apply(HttpResponseNotModified(), validators)
+    return apply(response, validators)
 
 
 def apply(response, validators: Validators):

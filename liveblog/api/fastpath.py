@@ -5,35 +5,78 @@ ETag they last saw; almost every answer is "not modified". Going through
 Django costs a thread, a database connection and a query for what is, in
 the end, a comparison of two strings (BENCHMARKS.md). This ASGI wrapper makes
 that comparison with the seq kept in Redis (liveblog/seqcache.py) and the
-same ETag function the view uses. Anything it is not sure of goes to Django:
+same ETag function the view uses. The rest of its headers come from Django
+itself: the header middleware of settings.MIDDLEWARE run once over a bare 304
+(tests/liveblog/api/test_fastpath_headers.py compares the two answers).
+Anything it is not sure of goes to Django:
 other paths and methods, journalists' tokens and partner keys not checked
 lately, requests from a browser (cookies, CORS), hosts Django would refuse,
 an unknown event, a different ETag, or Redis not answering.
 """
 
+import functools
 import re
 
 from django.conf import settings
-from django.http import QueryDict
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponseNotModified, QueryDict
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import http_date, parse_etags
+from django.utils.module_loading import import_string
 
 from accounts.keycache import api_key_vouched
 from accounts.services import api_key_hash
 from liveblog.api.caching import LIVE, etag_for
+from liveblog.api.views import EventPosts
 from liveblog.seqcache import seq_lookup
 
 POSTS_PATH = re.compile(r"^/api/v1/events/(?P<slug>[-a-zA-Z0-9_]+)/posts/$")
 
-# What the view's 304 carries besides its validators (security and CORS middleware).
-STATIC_HEADERS = [
-    (b"vary", b"origin"),
-    (b"x-frame-options", b"DENY"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"content-length", b"0"),
-]
+# The middleware that only add headers to a response like this one (security, CORS, framing).
+HEADER_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+
+
+@functools.cache
+def django_headers(*, secure: bool) -> list[tuple[bytes, bytes]] | None:
+    """The headers Django's stack adds to the view's 304, or None if Django would not answer 304.
+
+    The request is a stand-in: an anonymous poll without Origin or cookies, the
+    only kind the fast path answers, over HTTPS or not.
+    """
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = "/api/v1/events/-/posts/"
+    # The host was checked against ALLOWED_HOSTS already; the scheme was read as Django reads it.
+    request.get_host = lambda: "fastpath.invalid"
+    request.is_secure = lambda: secure
+
+    def view(request):
+        # What the DRF view adds to its own 304 (APIView.finalize_response).
+        posts = EventPosts()
+        posts.setup(request)
+        response = HttpResponseNotModified()
+        response["Allow"] = ", ".join(posts.allowed_methods)
+        return response
+
+    handler = view
+    for path in reversed([path for path in settings.MIDDLEWARE if path in HEADER_MIDDLEWARE]):
+        handler = import_string(path)(handler)
+    response = handler(request)
+    if response.status_code != 304:
+        return None  # e.g. SECURE_SSL_REDIRECT on plain HTTP: Django answers that one
+    # Django's ASGI handler adds the empty body's length.
+    return [(b"content-length", b"0"), *((k.lower().encode(), v.encode()) for k, v in response.items())]
+
+
+def _forget_django_headers(*, setting, **kwargs):
+    django_headers.cache_clear()
+
+
+setting_changed.connect(_forget_django_headers)
 
 
 class NotModifiedFastPath:
@@ -82,7 +125,10 @@ class NotModifiedFastPath:
         theirs = {tag.removeprefix("W/") for tag in parse_etags(if_none_match)}
         if etag.removeprefix("W/") not in theirs:
             return None
-        answer = [(b"etag", etag.encode()), (b"cache-control", str(LIVE).encode()), *STATIC_HEADERS]
+        added = django_headers(secure=self.scheme(scope, headers) == "https")
+        if added is None:
+            return None
+        answer = [(b"etag", etag.encode()), (b"cache-control", str(LIVE).encode()), *added]
         if changed_at is not None:
             answer.append((b"last-modified", http_date(changed_at).encode()))
         return answer

@@ -75,11 +75,17 @@ async def test_a_failing_member_does_not_stop_the_others():
     hub.leave(GROUP, healthy)
 
 
-def consumer_with(send) -> LiveEventConsumer:
+async def consumer_with(send) -> LiveEventConsumer:
+    """A reader's consumer at seq 0 whose frames go to `send`, fed by the hub of a fresh layer."""
     consumer = LiveEventConsumer()
     consumer.base_send = send
-    consumer._inbox = asyncio.Queue()
+    consumer.event_id = 1
     consumer.last_seq = 0
+    consumer.layer = InMemoryChannelLayer()
+    consumer.hub = hub_for(consumer.layer)
+    consumer.group = GROUP
+    await consumer.hub.join(GROUP, consumer)
+    consumer.writer = asyncio.create_task(consumer.write_live_changes())
     return consumer
 
 
@@ -87,18 +93,20 @@ def change(seq):
     return {"type": "live.change", "seq": seq, "text": f'{{"seq":{seq}}}'}
 
 
-async def test_an_idle_socket_gets_changes_without_a_task_and_drops_duplicates():
+async def test_the_writer_sends_changes_in_order_and_drops_duplicates():
     sent = []
 
     async def send(message):
         sent.append(message["text"])
 
-    consumer = consumer_with(send)
+    consumer = await consumer_with(send)
     for seq in (1, 2, 2, 3):
-        consumer.hub_deliver(change(seq))
+        await consumer.layer.group_send(GROUP, change(seq))
+    await settle(lambda: len(sent) == 3 and consumer.live_changes.empty())
 
     assert sent == ['{"seq":1}', '{"seq":2}', '{"seq":3}']
-    assert consumer._inbox.empty()
+    consumer.stop_live_changes()
+    assert consumer.hub.members == {}
 
 
 async def test_a_send_the_server_makes_wait_keeps_later_changes_behind_it():
@@ -110,37 +118,47 @@ async def test_a_send_the_server_makes_wait_keeps_later_changes_behind_it():
             await drained.wait()  # back-pressure on the first frame
         sent.append(message["text"])
 
-    consumer = consumer_with(send)
+    consumer = await consumer_with(send)
     consumer.hub_deliver(change(1))
     consumer.hub_deliver(change(2))
-    assert sent == [] and consumer._in_flight is not None and consumer._inbox.qsize() == 1
-
-    dispatching = asyncio.ensure_future(consumer.dispatch(consumer._inbox.get_nowait()))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
     assert sent == []  # change 2 waits for change 1
     drained.set()
-    await dispatching
+    await settle(lambda: len(sent) == 2)
 
     assert sent == ['{"seq":1}', '{"seq":2}']
-    assert consumer._in_flight is None and consumer._queued == 0
-    consumer.hub_deliver(change(3))
-    assert sent[-1] == '{"seq":3}'
+    consumer.stop_live_changes()
 
 
-async def test_a_busy_consumer_queues_live_changes_for_its_dispatch_loop():
+async def test_live_changes_wait_while_the_consumer_handles_a_frame():
     sent = []
 
     async def send(message):
         sent.append(message["text"])
 
-    consumer = consumer_with(send)
-    consumer._busy = 1  # e.g. answering a resume
-    consumer.hub_deliver(change(1))
-    assert sent == [] and consumer._inbox.qsize() == 1
-    consumer._busy = 0
-    consumer.hub_deliver(change(2))  # still behind change 1
-    assert consumer._inbox.qsize() == 2
+    consumer = await consumer_with(send)
+    async with consumer.turn:  # e.g. answering a resume
+        consumer.hub_deliver(change(1))
+        consumer.hub_deliver(change(2))
+        await asyncio.sleep(0.05)
+        assert sent == []
+    await settle(lambda: len(sent) == 2)
 
-    while not consumer._inbox.empty():
-        await consumer.dispatch(consumer._inbox.get_nowait())
     assert sent == ['{"seq":1}', '{"seq":2}']
+    consumer.stop_live_changes()
+
+
+async def test_a_failed_send_closes_the_socket_so_the_reader_resumes():
+    sent = []
+
+    async def send(message):
+        if message["type"] == "websocket.send":
+            raise OSError("connection reset")
+        sent.append(message)
+
+    consumer = await consumer_with(send)
+    consumer.hub_deliver(change(1))
+    await settle(lambda: consumer.writer.done())
+
+    assert sent == [{"type": "websocket.close"}]
+    consumer.stop_live_changes()
