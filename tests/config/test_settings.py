@@ -71,7 +71,8 @@ def test_production_values_are_read():
     assert (database["ENGINE"], database["NAME"], database["HOST"], database["PORT"]) == (
         "django.db.backends.postgresql", "liveblog", "db", 5432,
     )
-    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 10, "timeout": 10}
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 10, "timeout": 3, "reconnect_timeout": 2}
+    assert database["CONN_HEALTH_CHECKS"] is True
     assert found["SCHEDULER"] is False  # REDIS_URL set: run_scheduler does it
     assert found["PROXY"] == ["HTTP_X_FORWARDED_PROTO", "https"] and found["HSTS"] == 3600
     assert found["INTERVAL"] == 2.5 and found["MEDIA_ROOT"] == "/data/media"

@@ -192,6 +192,28 @@ class ProductionShape:
                 pids.append(int(pid))
         return pids
 
+    def busiest_worker(self) -> int:
+        """The worker holding the most open connections on the app's port (the kernel hands
+        accepted connections to either worker, not necessarily evenly)."""
+        listening_port = f":{self.port:04X}"
+        established = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[1].endswith(listening_port) and fields[3] == "01":  # 01: ESTABLISHED
+                    established.add(fields[9])  # the socket's inode
+
+        def held(pid: int) -> int:
+            count = 0
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                try:
+                    target = os.readlink(fd)
+                except OSError:
+                    continue
+                count += target.startswith("socket:[") and target[8:-1] in established
+            return count
+        return max(self.worker_pids(), key=held)
+
     def stop(self) -> None:
         if self.process is None:
             return

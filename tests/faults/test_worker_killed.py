@@ -45,7 +45,7 @@ async def test_readers_of_a_killed_worker_reconnect_and_converge(production):
             await asyncio.sleep(0.05)
         statuses = [await publish(production, f"Before the crash {i}") for i in range(5)]
 
-        victim = production.worker_pids()[0]
+        victim = production.busiest_worker()
         os.kill(victim, signal.SIGKILL)
         # Writes go on while the victim's readers reconnect; one may hit the dying worker.
         for i in range(10):
