@@ -37,6 +37,8 @@ MAX_FRAME_CHARS = 1024
 
 CLOSE_UNKNOWN_EVENT = 4404
 CLOSE_TOO_LARGE = 1009
+# Far beyond any event's seq, and inside PostgreSQL's bigint: a bigger "after" is a mistake.
+MAX_SEQ = 2**53
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +127,7 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             return
         self.hub = hub_for(layer)
         self.group = event_group(event_id)
-        await self.hub.join(self.group, self)
+        await self.hub.join(self.group, self, event_id=event_id)
         self.writer = asyncio.create_task(self.write_live_changes())
 
     def stop_live_changes(self) -> None:
@@ -149,7 +151,8 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         await self.accept()
         after = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("after")
         if after:
-            await self.resume_from(after[0])
+            digits = after[0]
+            await self.resume_from(int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 16 else digits)
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
@@ -173,11 +176,9 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             await self.send(error_frame("unknown_type", 'Expected {"type": "resume", "after": <seq>} or "ping".'))
 
     async def resume_from(self, after) -> None:
-        try:
-            after = int(after)
-            if after < 0:
-                raise ValueError
-        except (TypeError, ValueError):
+        """`after` as the reader sent it: a JSON integer, or the URL's `?after=` digits as an int."""
+        # bool is an int to Python, but `true` is not a seq; neither are 1.5, 1e400 or "5".
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
             await self.send(error_frame("bad_resume", '"after" must be a whole number of 0 or more.'))
             return
         await self.replay(after, asked_by_reader=True)
@@ -207,6 +208,12 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
 
     async def live_change(self, message):
         seq = message["seq"]
+        if message["type"] == "live.heartbeat":
+            # The change log's seq now: catch this socket up if it is behind, then tell the reader.
+            if self.last_seq is not None and seq > self.last_seq:
+                await self.replay(self.last_seq)
+            await self.send(text_data=message["text"])
+            return
         if self.last_seq is not None and seq > self.last_seq + 1:
             # Two web processes' sends can cross in flight: fill the gap from the log
             # (rare, so the one query is not a per-message cost).

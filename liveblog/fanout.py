@@ -9,13 +9,46 @@ channel-layer group and `group_send` is unchanged. But in each process one
 task receives the group's messages, decoded once, and hands each one to the
 local members, in order, by a plain method call. A member must not change the
 message: every member gets the same dict.
+
+Redis only carries news of the change log, so for an event's group the hub also
+keeps its members current from the log itself: every RELAY_SECONDS it reads the
+event's seq (one query per event per process) and relays any logged change the
+layer did not bring (Redis away, a dropped subscription, a send that timed out),
+and every HEARTBEAT_SECONDS it gives members the seq, which they pass on to
+readers. A subscription that fails is logged and made again, with backoff.
 """
 
 import asyncio
+import contextlib
+import json
 import logging
 import weakref
 
+from channels.db import database_sync_to_async
+
+from liveblog.models import Event
+from liveblog.selectors import event_changes_after
+
 logger = logging.getLogger(__name__)
+
+RELAY_SECONDS = 2.0
+HEARTBEAT_SECONDS = 15.0
+# At most this many logged changes relayed per tick; the next tick goes on from there.
+RELAY_BATCH = 200
+RESUBSCRIBE_FIRST_WAIT = 0.2
+RESUBSCRIBE_MAX_WAIT = 5.0
+# How long a joiner waits for the subscription before going on without it (the relay covers).
+SUBSCRIBE_PATIENCE_SECONDS = 2.0
+
+
+@database_sync_to_async
+def logged_changes_after(event_id: int, after: int | None) -> tuple[int, list[tuple[int, str]]]:
+    """The event's seq now and the logged changes after `after` (none when `after` is None)."""
+    current = Event.objects.filter(pk=event_id).values_list("seq", flat=True).first() or 0
+    if after is None or after >= current:
+        return current, []
+    changes = event_changes_after(event=Event(pk=event_id), seq=after).values_list("seq", "message")
+    return current, list(changes[:RELAY_BATCH])
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, FanoutHub]]" = (
     weakref.WeakKeyDictionary()
@@ -36,23 +69,32 @@ class FanoutHub:
         self.layer = layer
         # group -> members, in joining order (a dict is an ordered set).
         self.members: dict[str, dict] = {}
-        self._pumps: dict[str, asyncio.Task] = {}
+        self._tasks: dict[str, list[asyncio.Task]] = {}
         self._subscribed: dict[str, asyncio.Future] = {}
+        # group -> the newest seq handed to its members (from the layer or the log).
+        self.last_seq: dict[str, int | None] = {}
 
-    async def join(self, group: str, member) -> None:
+    async def join(self, group: str, member, *, event_id: int | None = None) -> None:
         """Deliver the group's messages to `member.hub_deliver(message)` from now on.
 
         Returns once the group's layer subscription is in place, so a caller that
-        reads a log afterwards cannot miss a message sent after that read.
+        reads a log afterwards cannot miss a message sent after that read; if the
+        layer is unreachable it returns after SUBSCRIBE_PATIENCE_SECONDS anyway,
+        and an event's changes reach the member through the relay meanwhile.
         """
         members = self.members.get(group)
         if members is None:
             members = self.members[group] = {}
             subscribed = self._subscribed[group] = asyncio.get_running_loop().create_future()
-            self._pumps[group] = asyncio.ensure_future(self._pump(group, subscribed))
+            self.last_seq[group] = None
+            self._tasks[group] = [asyncio.ensure_future(self._pump(group, subscribed, event_id))]
+            if event_id is not None:
+                self._tasks[group].append(asyncio.ensure_future(self._relay(group, event_id)))
         members[member] = None
         try:
-            await asyncio.shield(self._subscribed[group])
+            await asyncio.wait_for(asyncio.shield(self._subscribed[group]), SUBSCRIBE_PATIENCE_SECONDS)
+        except TimeoutError:
+            logger.warning("Joined %s before its layer subscription was in place", group)
         except BaseException:
             self.leave(group, member)
             raise
@@ -65,40 +107,80 @@ class FanoutHub:
         if not members:
             del self.members[group]
             del self._subscribed[group]
-            self._pumps.pop(group).cancel()
+            del self.last_seq[group]
+            for task in self._tasks.pop(group):
+                task.cancel()
 
-    async def _pump(self, group: str, subscribed: asyncio.Future) -> None:
-        layer = self.layer
-        try:
-            channel = await layer.new_channel()
-            await layer.group_add(group, channel)
-        except asyncio.CancelledError:
-            subscribed.cancel()
-            raise
-        except Exception as exc:
-            # The joiners get the error (as they would from group_add); the next join tries again.
-            subscribed.set_exception(exc)
-            self._forget(group, subscribed)
-            return
-        subscribed.set_result(None)
-        try:
-            while True:
-                message = await layer.receive(channel)
-                # A snapshot: a member may leave (or join) while the others are served.
-                for member in tuple(self.members.get(group, ())):
-                    try:
-                        member.hub_deliver(message)
-                    except Exception:
-                        logger.exception("A fan-out member failed on a message of %s", group)
-        finally:
+    def _deliver(self, group: str, message: dict) -> None:
+        if message.get("type") == "live.change":
+            last = self.last_seq.get(group)
+            self.last_seq[group] = message["seq"] if last is None else max(last, message["seq"])
+        # A snapshot: a member may leave (or join) while the others are served.
+        for member in tuple(self.members.get(group, ())):
             try:
-                await layer.group_discard(group, channel)
+                member.hub_deliver(message)
             except Exception:
-                logger.exception("Could not leave the channel-layer group %s", group)
+                logger.exception("A fan-out member failed on a message of %s", group)
 
-    def _forget(self, group: str, subscribed: asyncio.Future) -> None:
-        """After a failed subscription, let the next join try again."""
-        if self._subscribed.get(group) is subscribed:
-            del self._subscribed[group]
-            del self._pumps[group]
-            self.members.pop(group, None)
+    async def _pump(self, group: str, subscribed: asyncio.Future, event_id: int | None) -> None:
+        """Receive the group's messages for as long as it has members, subscribing again
+        (with backoff) whenever the subscription fails."""
+        layer, wait = self.layer, RESUBSCRIBE_FIRST_WAIT
+        while True:
+            try:
+                channel = await layer.new_channel()
+                await layer.group_add(group, channel)
+            except Exception as exc:
+                logger.warning("Could not subscribe to %s (%r); trying again in %.1f s", group, exc, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RESUBSCRIBE_MAX_WAIT)
+                continue
+            if not subscribed.done():
+                if event_id is not None:
+                    await self._relay_baseline(group, event_id)
+                subscribed.set_result(None)
+            wait = RESUBSCRIBE_FIRST_WAIT
+            try:
+                while True:
+                    self._deliver(group, await layer.receive(channel))
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await layer.group_discard(group, channel)
+                raise
+            except Exception as exc:
+                # Whatever the layer missed meanwhile, the relay brings from the log.
+                logger.warning("Subscription to %s failed (%r); subscribing again", group, exc)
+                with contextlib.suppress(Exception):
+                    await layer.group_discard(group, channel)
+                await asyncio.sleep(wait)
+
+    async def _relay_baseline(self, group: str, event_id: int) -> None:
+        """The seq the relay starts from, read once subscribed and before any joiner reads the
+        log: what a joiner's own resume does not cover, the layer or the relay brings."""
+        try:
+            self.last_seq[group], _ = await logged_changes_after(event_id, None)
+        except Exception as exc:  # the first relay tick sets it instead
+            logger.warning("Relay of %s could not read the event's seq: %r", group, exc)
+
+    async def _relay(self, group: str, event_id: int) -> None:
+        """Keep the members current from the change log, whatever the layer does."""
+        since_heartbeat = 0.0
+        while True:
+            await asyncio.sleep(RELAY_SECONDS)
+            since_heartbeat += RELAY_SECONDS
+            try:
+                current, changes = await logged_changes_after(event_id, self.last_seq.get(group))
+            except Exception as exc:  # PostgreSQL away: try again next tick
+                logger.warning("Relay of %s could not read the change log: %r", group, exc)
+                continue
+            if group not in self.members:
+                return
+            if self.last_seq[group] is None:
+                self.last_seq[group] = current
+            for seq, text in changes:
+                if seq > self.last_seq[group]:
+                    self._deliver(group, {"type": "live.change", "seq": seq, "text": text})
+            if since_heartbeat >= HEARTBEAT_SECONDS:
+                since_heartbeat = 0.0
+                heartbeat = json.dumps({"type": "heartbeat", "seq": current}, separators=(",", ":"))
+                self._deliver(group, {"type": "live.heartbeat", "seq": current, "text": heartbeat})

@@ -17,6 +17,9 @@
 
   var BACKGROUND_PAUSE_MS = 60000;  // a hidden tab lets its socket go after a minute
   var MAX_BACKOFF_MS = 30000;
+  // The server sends a heartbeat every 15 s; a socket silent for this long is dead (a NAT
+  // or proxy dropped it without a close), so it is closed and made again.
+  var SILENCE_LIMIT_MS = 40000;
 
   var lastSeq = parseInt(eventEl.dataset.seq, 10) || 0;
   var socket = null;
@@ -25,6 +28,7 @@
   var pauseTimer = null;
   var paused = false;
   var held = [];  // new posts waiting for the reader to come back to the top
+  var lastFrameAt = 0;
 
   function socketUrl() {
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -35,8 +39,9 @@
     clearTimeout(reconnectTimer);
     if (socket || paused) return;
     socket = new WebSocket(socketUrl());
+    lastFrameAt = Date.now();
     socket.onopen = function () { attempts = 0; };
-    socket.onmessage = function (message) { receive(message.data); };
+    socket.onmessage = function (message) { lastFrameAt = Date.now(); receive(message.data); };
     socket.onclose = function () {
       socket = null;
       if (!paused) scheduleReconnect();
@@ -62,18 +67,33 @@
     var change;
     try { change = JSON.parse(text); } catch (e) { return; }
     if (change.type === "reload") { location.reload(); return; }
+    if (change.type === "heartbeat") {
+      // Not a change: the log's latest seq. Behind it (changes lost on the way)? Ask for them.
+      if (change.seq > lastSeq) askToResume();
+      return;
+    }
     if (typeof change.seq !== "number") return;  // pong, error: nothing to apply
     if (change.seq <= lastSeq) return;  // already applied
     if (change.seq > lastSeq + 1) {
       // A gap: ask again from what we have; the server replays in order.
-      if (socket && socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify({ type: "resume", after: lastSeq }));
-      }
+      askToResume();
       return;
     }
     apply(change);
     lastSeq = change.seq;
     eventEl.dataset.seq = String(lastSeq);
+  }
+
+  function askToResume() {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "resume", after: lastSeq }));
+    }
+  }
+
+  function closeIfSilent() {
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastFrameAt > SILENCE_LIMIT_MS) {
+      socket.close();  // onclose reconnects, and the new socket resumes after lastSeq
+    }
   }
 
   function apply(change) {
@@ -248,5 +268,6 @@
 
   refreshTimes(document);
   setInterval(function () { refreshTimes(document); }, 30000);
+  setInterval(closeIfSilent, 5000);
   connect();
 })();

@@ -4,6 +4,7 @@ change exactly once in seq order, asks to resume on a gap, and reconnects with b
 import asyncio
 import json
 import random
+import time
 
 import websockets
 
@@ -48,6 +49,10 @@ class ProtocolReader:
             self.reloads_asked += 1
             return
         seq = message.get("seq")
+        if message["type"] == "heartbeat":
+            if seq > self.last_seq:
+                await socket.send(json.dumps({"type": "resume", "after": self.last_seq}))
+            return
         if seq is None or seq <= self.last_seq:
             return
         if seq > self.last_seq + 1:
@@ -74,3 +79,18 @@ def feed_state(app, slug: str) -> tuple[int, dict[int, tuple]]:
         after = page["last_seq"]
         if not page["has_more"]:
             return page["seq"], posts
+
+
+async def converged(app, readers, *, within: float) -> float:
+    """Seconds until every reader shows exactly what the REST feed holds; fails after `within`."""
+    started = time.monotonic()
+    while True:
+        seq, posts = await asyncio.to_thread(feed_state, app, app.slug)
+        behind = [r for r in readers if r.last_seq != seq or r.visible() != posts]
+        if not behind:
+            return time.monotonic() - started
+        assert time.monotonic() - started < within, (
+            f"{len(behind)} of {len(readers)} readers still behind seq {seq} after {within} s "
+            f"(slowest at {min(r.last_seq for r in behind)})"
+        )
+        await asyncio.sleep(0.25)

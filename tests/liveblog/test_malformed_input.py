@@ -13,6 +13,7 @@ from PIL import Image
 from config.asgi import application
 from liveblog import services
 from liveblog.models import PostImage
+from tests import live
 
 
 def test_nul_in_the_admin_speaker_autocomplete_gets_a_400(client, editor, speaker):
@@ -55,3 +56,28 @@ def test_a_tiny_file_claiming_81_megapixels_is_refused_before_decoding(editor, p
     post.refresh_from_db()
     assert post.version == version
     assert not PostImage.objects.filter(post=post).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_worker_connections")
+@pytest.mark.parametrize("after", ["1e400", "1.5", "true", '"5"', "-1", "[]", "null", str(2**60)])
+async def test_a_resume_after_anything_but_a_whole_number_gets_bad_resume_and_the_socket_stays(event, after):
+    reader, connected, _ = await live.connect(event.slug)
+    assert connected
+    await reader.send_to(text_data=f'{{"type": "resume", "after": {after}}}')
+    error = await live.receive_frame(reader)
+    assert (error["type"], error["code"]) == ("error", "bad_resume")
+    await reader.send_to(text_data='{"type": "ping"}')
+    assert await live.receive_frame(reader) == {"type": "pong"}
+    await reader.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("close_worker_connections")
+@pytest.mark.parametrize("after", ["1.5", "-1", "5x", "%EF%BC%95"])  # the last is a full-width digit 5
+async def test_a_resume_in_the_url_after_anything_but_digits_gets_bad_resume(event, after):
+    reader, connected, _ = await live.connect(event.slug, query=f"after={after}")
+    assert connected
+    error = await live.receive_frame(reader)
+    assert (error["type"], error["code"]) == ("error", "bad_resume")
+    await reader.disconnect()
