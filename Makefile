@@ -31,7 +31,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_WS_FLAGS)
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-proxy-headers $(UVICORN_WS_FLAGS)
 
 test: $(VENV)/.installed-test
 	@$(BIN)/python -c 'import sys, django; print(f"make test: Python {sys.version.split()[0]}, Django {django.__version__} ($(VENV))")'
