@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError, connection
 
 from liveblog import services
 from liveblog.models import Event, EventChange, KeyPoint, Post, Revision
@@ -291,3 +292,25 @@ def assert_unchanged(post):
     assert (stored.version, stored.seq, stored.status) == (post.version, post.seq, post.status)
     assert stored.revisions.count() == post.version
     assert stored.event.seq == EventChange.objects.filter(event=stored.event).count()
+
+
+def test_a_database_error_while_checking_a_post_is_not_reported_as_a_broken_pin_rule(editor, event, publish):
+    post = publish("Not pinned")
+    version, seq = post.version, Event.objects.get(pk=event.pk).seq
+
+    gone = []
+
+    def database_gone(execute, sql, params, many, context):
+        # PostgreSQL goes away just as full_clean() checks the constraints (Q.check's `_check`).
+        if sql.startswith(("SAVEPOINT", "ROLLBACK", "RELEASE")):
+            return execute(sql, params, many, context)  # the test's own transaction survives
+        if gone or '"_check"' in sql:
+            gone.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(database_gone), pytest.raises(OperationalError, match="server closed"):
+        services.post_edit(post=post, by=editor, expected_version=version, headline="Edited")
+    post.refresh_from_db()
+    assert (post.headline, post.version) == ("Not pinned", version)
+    assert Event.objects.get(pk=event.pk).seq == seq
