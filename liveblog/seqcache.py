@@ -17,8 +17,11 @@ from config.redis import async_client, sync_client
 
 logger = logging.getLogger(__name__)
 
-# Entries expire, so a deleted event's entry does not outlive it for long.
-TTL_SECONDS = 600
+# An entry lives no longer than the API's max-age for live reads (LIVE in
+# liveblog/api/caching.py) past its last write: if the write after a commit is lost
+# (Redis away at that moment), the fast path answers stale 304s for at most that long,
+# as a cache in front may anyway; then a poll reaches Django, which writes it afresh.
+TTL_SECONDS = 5
 
 # Store (event id, seq, changed-at) unless the stored seq of the same event is already as new.
 # (Another event id means the slug now names a new event: its numbers start again.)

@@ -175,3 +175,13 @@ async def test_a_partner_key_checked_lately_gets_the_fast_304_until_revoked(clie
 
     assert (await get(app, path, [(b"if-none-match", etag), authorization]))[0] == 200
     assert (await get(app, path, [(b"if-none-match", etag), (b"authorization", b"Api-Key wrong")]))[0] == 200
+
+
+async def test_a_lost_seq_write_costs_partners_at_most_the_live_max_age(db):
+    from config import redis as redis_clients
+    from liveblog.api.caching import LIVE
+
+    await sync_to_async(seqcache.seq_remember)(slug="ttl-check", event_id=1, seq=3, changed_at=None)
+    # Were the next change's write lost, this entry would go on earning 304s until it expires.
+    remaining = await sync_to_async(redis_clients.sync_client().ttl)("liveblog:event-seq:ttl-check")
+    assert 0 < remaining <= LIVE.max_age
