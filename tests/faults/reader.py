@@ -4,7 +4,9 @@ change exactly once in seq order, asks to resume on a gap, and reconnects with b
 import asyncio
 import json
 import random
+import re
 import time
+import urllib.request
 
 import websockets
 
@@ -81,14 +83,29 @@ def feed_state(app, slug: str) -> tuple[int, dict[int, tuple]]:
             return page["seq"], posts
 
 
+def fresh_page_state(app, slug: str) -> tuple[int, set[int]]:
+    """The live page's `data-seq` and the ids of the posts it shows, as a new reader loads it."""
+    with urllib.request.urlopen(f"{app.base_url}/live/{slug}/", timeout=10) as response:  # noqa: S310
+        html = response.read().decode()
+    seq = int(re.search(r'id="event"[^>]*data-seq="(\d+)"', html).group(1))
+    return seq, {int(found) for found in re.findall(r'data-post-id="(\d+)"', html)}
+
+
 async def converged(app, readers, *, within: float) -> float:
-    """Seconds until every reader shows exactly what the REST feed holds; fails after `within`."""
+    """Seconds until every reader shows exactly what the REST feed holds, and a fresh page
+    load agrees with both; fails after `within`. (The drills publish fewer posts than
+    the page's first screen holds, so the page shows every published post.)"""
     started = time.monotonic()
     while True:
         seq, posts = await asyncio.to_thread(feed_state, app, app.slug)
         behind = [r for r in readers if r.last_seq != seq or r.visible() != posts]
         if not behind:
-            return time.monotonic() - started
+            took = time.monotonic() - started
+            page_seq, page_posts = await asyncio.to_thread(fresh_page_state, app, app.slug)
+            published = {pid for pid, (status, _) in posts.items() if status == "published"}
+            assert len(published) <= 20, "the drill outgrew the page's first screen"
+            assert (page_seq, page_posts) == (seq, published)
+            return took
         assert time.monotonic() - started < within, (
             f"{len(behind)} of {len(readers)} readers still behind seq {seq} after {within} s "
             f"(slowest at {min(r.last_seq for r in behind)})"
