@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Readers send only tiny frames; compressing every fan-out frame per socket costs more CPU than it saves.
 UVICORN_WS_FLAGS := --ws-max-size 16384 --ws-per-message-deflate false
 
-.PHONY: run test lint bench bench-api clean
+.PHONY: run test lint bench bench-api collectstatic clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: install it and run make again."; exit 1; }
@@ -51,7 +51,11 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[bench]'
 	@touch $@ $(VENV)/.installed-run
 
-bench: $(VENV)/.installed-bench
+# Production settings name static files by their hashes, which needs collectstatic's manifest.
+collectstatic: $(VENV)/.installed-run
+	DEBUG=0 SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+bench: $(VENV)/.installed-bench collectstatic
 	DEBUG=0 SECRET_KEY="bench-$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" ALLOWED_HOSTS=127.0.0.1,localhost \
 	DATABASE_POOL_MAX_SIZE=10 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" \
 		timeout --kill-after=30 1800 $(BIN)/python -m bench.fanout $(BENCH_ARGS)
@@ -62,7 +66,7 @@ BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/liveblog_bench_api
 BENCH_API_REDIS_URL ?= redis://127.0.0.1:6379/6
 BENCH_API_ARGS ?=
 
-bench-api: $(VENV)/.installed-bench
+bench-api: $(VENV)/.installed-bench collectstatic
 	DATABASE_URL="$(BENCH_API_DATABASE_URL)" REDIS_URL="$(BENCH_API_REDIS_URL)" \
 		timeout --kill-after=30 1200 $(BIN)/python -m bench.api $(BENCH_API_ARGS)
 

@@ -72,6 +72,16 @@ def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def static_files_by_plain_name(settings):
+    """Hashed names need collectstatic's manifest; the suite renders pages without running it
+    (tests/faults runs it, and checks the hashed names, in the production shape)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 async def close_worker_connections():
     """For async tests: the services ran in asgiref's worker thread; close its database

@@ -4,7 +4,13 @@ import shutil
 
 import pytest
 
-from tests.faults.harness import OwnPostgres, OwnRedis, ProductionShape, temporary_directory
+from tests.faults.harness import (
+    OwnPostgres,
+    OwnRedis,
+    ProductionShape,
+    collect_static,
+    temporary_directory,
+)
 
 SETUP = """
 from accounts.models import Role
@@ -17,8 +23,14 @@ print(Token.objects.create(user=editor).key)
 """
 
 
+@pytest.fixture(scope="session")
+def collected_static():
+    """collectstatic once per run: production pages name static files by their hashes."""
+    collect_static()
+
+
 @pytest.fixture
-def stack():
+def stack(collected_static):
     """A PostgreSQL and a Redis of the test's own, migrated, with one live event (`fault-drill`)
     and an editor's token; the app is configured for them but not yet started."""
     directory = temporary_directory()

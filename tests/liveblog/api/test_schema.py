@@ -141,7 +141,9 @@ def test_the_api_keeps_to_its_schema_and_never_fails(case, stage):
         parameters["slug"] = stage["speaker"] if case.operation.path.startswith("/api/v1/speakers/") else stage["event"]
     if "post_id" in parameters and isinstance(parameters["post_id"], int):
         parameters["post_id"] = stage["posts"][parameters["post_id"] % len(stage["posts"])]
-    # Each generated request is sent as nobody, as a partner and as an editor.
+    # Each generated request is sent as nobody, as a partner and as an editor. Uncompressed:
+    # schemathesis's in-process transport asks for gzip but does not undo it.
     for credential in stage["auth"].values():
         clear_cache()
-        case.call_and_validate(headers={"Authorization": credential} if credential else None, checks=CHECKS)
+        headers = {"Accept-Encoding": "identity", **({"Authorization": credential} if credential else {})}
+        case.call_and_validate(headers=headers, checks=CHECKS)
