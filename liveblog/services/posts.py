@@ -443,6 +443,19 @@ def post_save_change(event: Event, post: Post, *, by, action: str, public_action
     newsroom_notify_on_commit(event_id=event.pk, post_id=post.pk, action=action, by=by)
     if not post.is_public:
         return post
+    return _post_log_public_state(event, post, by=by, public_action=public_action)
+
+
+def post_push_again(event: Event, post: Post, *, by) -> Post:
+    """Give readers a locked public post's state again, under a new seq, because something it
+    shows changed outside it (a speaker's name or role). Its content and version stay as they are."""
+    post.seq = seq_take(event=event)
+    post.save(update_fields=["seq"])
+    newsroom_notify_on_commit(event_id=event.pk, post_id=post.pk, action="speaker_update", by=by)
+    return _post_log_public_state(event, post, by=by, public_action=EventChange.Action.POST_EDITED)
+
+
+def _post_log_public_state(event: Event, post: Post, *, by, public_action: str) -> Post:
     post = post_for_render(post_id=post.pk)
     change_log(
         event=event,

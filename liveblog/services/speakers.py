@@ -3,9 +3,14 @@
 from django.db import transaction
 
 from liveblog import permissions
-from liveblog.models import Speaker
+from liveblog.changelog import event_lock
+from liveblog.models import Post, Speaker
 from liveblog.permissions import Action
+from liveblog.services.posts import post_push_again
 from liveblog.services.slugs import unique_slug
+
+# What a post's public state carries of a speaker (liveblog/representation.py); the bio is not.
+SHOWN_IN_POSTS = ("name", "role", "organisation")
 
 
 @transaction.atomic
@@ -33,14 +38,36 @@ def speaker_update(
 ) -> Speaker:
     """Correct a speaker's name, role, organisation or bio (the slug, used in links, stays).
 
-    Pages rendered from the database show it at once; live pages and the
-    change log show it with each post's next change.
+    Every published post quoting them is a public change: it takes its event's next
+    seq with the corrected state, so open pages, the changes feed and partners'
+    mirrors all show the correction, not just pages loaded afterwards.
     """
     permissions.require(by, Action.EDIT_SPEAKER)
-    speaker = Speaker.objects.select_for_update().get(pk=speaker.pk)
+    # NO KEY UPDATE: a quote being added under an event lock only needs KEY SHARE on the
+    # speaker, so it never waits for us while we wait for its event (no deadlock).
+    speaker = Speaker.objects.select_for_update(no_key=True).get(pk=speaker.pk)
+    shown = {field: getattr(speaker, field) for field in SHOWN_IN_POSTS}
     for field, value in (("name", name), ("role", role), ("organisation", organisation), ("bio", bio)):
         if value is not None:
             setattr(speaker, field, value.strip())
     speaker.full_clean()
     speaker.save()
+    if shown != {field: getattr(speaker, field) for field in SHOWN_IN_POSTS}:
+        _posts_quoting_push_again(speaker, by=by)
     return speaker
+
+
+def _posts_quoting_push_again(speaker: Speaker, *, by) -> None:
+    quoting = (
+        Post.objects.filter(quotes__speaker=speaker, status=Post.Status.PUBLISHED)
+        .order_by("event_id", "pk").values_list("event_id", "pk").distinct()
+    )
+    by_event: dict[int, list[int]] = {}
+    for event_id, post_id in quoting:
+        by_event.setdefault(event_id, []).append(post_id)
+    for event_id, post_ids in by_event.items():
+        # Event first, then its posts, in id order: the same order as every other post change.
+        event = event_lock(event_id=event_id)
+        posts = Post.objects.select_for_update().filter(pk__in=post_ids, status=Post.Status.PUBLISHED)
+        for post in posts.order_by("pk"):
+            post_push_again(event, post, by=by)

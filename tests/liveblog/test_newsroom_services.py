@@ -197,3 +197,40 @@ def assert_still_a_draft(draft):
     stored = Post.objects.get(pk=draft.pk)
     assert (stored.status, stored.scheduled_for, stored.seq) == (Post.Status.DRAFT, None, None)
     assert stored.version == draft.version
+
+
+def test_a_speaker_correction_is_a_public_change_of_every_published_post_quoting_them(
+    editor, event, speaker, publish
+):
+    from liveblog.services import QuoteInput
+
+    first = publish("Starmer speaks", quotes=[QuoteInput(speaker, "sooner or later")])
+    second = publish("Starmer again", quotes=[QuoteInput(speaker, "we stand ready")])
+    unrelated = publish("Nobody quoted")
+    draft = services.post_create_draft(event=event, by=editor, headline="Draft",
+                                       quotes=[QuoteInput(speaker, "not yet public")])
+    seq_before = Event.objects.get(pk=event.pk).seq
+
+    services.speaker_update(speaker=speaker, by=editor, name="Sir Keir Starmer")
+
+    event.refresh_from_db()
+    assert event.seq == seq_before + 2  # one change per published post quoting them
+    changes = list(EventChange.objects.filter(event=event, seq__gt=seq_before).order_by("seq"))
+    assert [(c.post_id, c.action) for c in changes] == [(first.pk, "post_edited"), (second.pk, "post_edited")]
+    for change in changes:
+        message = json.loads(change.message)
+        assert message["post"]["quotes"][0]["speaker"]["name"] == "Sir Keir Starmer"
+        assert message["post"]["seq"] == change.seq
+    # The posts' own content and version are untouched; the draft and the unrelated post too.
+    assert Post.objects.get(pk=first.pk).version == first.version
+    assert Post.objects.get(pk=unrelated.pk).seq == unrelated.seq
+    assert Post.objects.get(pk=draft.pk).seq is None
+
+
+def test_a_speakers_bio_is_not_shown_in_posts_so_correcting_it_changes_no_seq(editor, event, speaker, publish):
+    from liveblog.services import QuoteInput
+
+    publish("Starmer speaks", quotes=[QuoteInput(speaker, "sooner or later")])
+    seq_before = Event.objects.get(pk=event.pk).seq
+    services.speaker_update(speaker=speaker, by=editor, bio="Leader of the Labour Party since 2020.")
+    assert Event.objects.get(pk=event.pk).seq == seq_before

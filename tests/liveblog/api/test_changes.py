@@ -68,6 +68,8 @@ def test_a_partner_that_resumes_ends_where_a_fresh_load_is(api, editor, event, s
     third = publish("Talks begin")
     services.post_set_pinned(post=third, by=editor, is_pinned=True)
     services.quote_add(post=third, speaker=speaker, text="We are ready", by=editor)
+    # A speaker's correction reaches a mirror through the feed too (it used to only on a reload).
+    services.speaker_update(speaker=speaker, by=editor, name="Sir Keir Starmer")
 
     for change in changes_after(api, event, loaded["seq"])["changes"]:
         if change["type"] != "post":
@@ -83,6 +85,7 @@ def test_a_partner_that_resumes_ends_where_a_fresh_load_is(api, editor, event, s
     for post_id, post in fresh.items():
         post = {key: value for key, value in post.items() if key != "version"}
         assert {key: shown[post_id][key] for key in post} == post
+    assert shown[third.pk]["quotes"][0]["speaker"]["name"] == "Sir Keir Starmer"
 
 
 def test_a_long_catch_up_comes_in_bounded_pages(api, event, publish, monkeypatch):
