@@ -9,7 +9,14 @@ from django.template.response import TemplateResponse
 
 from accounts.models import PartnerApiKey, Role, User
 from accounts.roles import Action, user_may, user_role
-from accounts.services import api_key_create, api_key_revoke, user_clear_role, user_set_role
+from accounts.services import (
+    api_key_create,
+    api_key_revoke,
+    byline_announce,
+    byline_state,
+    user_clear_role,
+    user_set_role,
+)
 
 NO_ROLE = ""
 
@@ -71,7 +78,11 @@ class UserAdmin(BaseUserAdmin):
         return self._may_manage(request)
 
     def save_model(self, request, obj, form, change):
+        # The form has already written its values onto obj: the byline as readers saw it is in the database.
+        before = byline_state(User.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
+        if before is not None:
+            byline_announce(user=obj, by=request.user, before=before)
         if "newsroom_role" not in form.cleaned_data:
             return  # the add form: the role is chosen on the next page
         role = form.cleaned_data["newsroom_role"]

@@ -10,6 +10,7 @@ import secrets
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.keycache import api_key_forget
@@ -17,6 +18,13 @@ from accounts.models import PartnerApiKey, Role, User
 from accounts.roles import Action, forget_roles, user_require
 
 KEY_PREFIX_LENGTH = 8
+
+# What readers see of a journalist on every post they are credited on.
+BYLINE_FIELDS = ("display_name", "job_title", "avatar")
+
+# Sent (user=, by=) inside the transaction that changed a byline. accounts knows nothing of
+# posts: the live blog listens and makes each published post crediting the user a public change.
+byline_changed = Signal()
 
 
 def api_key_hash(raw_key: str) -> str:
@@ -108,3 +116,41 @@ def user_clear_role(*, user: User, by: User | None) -> User:
 
 def _roles_remove(user: User) -> None:
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
+
+
+@transaction.atomic
+def user_byline_update(
+    *, user: User, by: User, display_name: str | None = None, job_title: str | None = None, avatar=None
+) -> User:
+    """Correct the byline readers see (name, job title, avatar): their own, or anyone's for an admin.
+
+    Every published post crediting the user shows the correction at once, on open
+    pages, in the changes feed and at partners (see `byline_changed`).
+    """
+    if by.pk != user.pk:
+        user_require(by, Action.MANAGE_USERS)
+    # NO KEY UPDATE: crediting the user on a new post (under its event's lock) only needs KEY
+    # SHARE on this row, so it never waits for us while we wait for that event: no deadlock.
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    shown = byline_state(user)
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    if job_title is not None:
+        user.job_title = job_title.strip()
+    if avatar is not None:
+        user.avatar = avatar
+    user.full_clean()
+    user.save()
+    if byline_state(user) != shown:
+        byline_changed.send(sender=User, user=user, by=by)
+    return user
+
+
+def byline_state(user: User) -> tuple:
+    return tuple(str(getattr(user, field) or "") for field in BYLINE_FIELDS) + (user.byline_name,)
+
+
+def byline_announce(*, user: User, by: User | None, before: tuple) -> None:
+    """For callers that saved the user themselves (the admin's form): announce a byline change, if any."""
+    if byline_state(user) != before:
+        byline_changed.send(sender=User, user=user, by=by)

@@ -446,13 +446,34 @@ def post_save_change(event: Event, post: Post, *, by, action: str, public_action
     return _post_log_public_state(event, post, by=by, public_action=public_action)
 
 
-def post_push_again(event: Event, post: Post, *, by) -> Post:
-    """Give readers a locked public post's state again, under a new seq, because something it
-    shows changed outside it (a speaker's name or role). Its content and version stay as they are."""
-    post.seq = seq_take(event=event)
-    post.save(update_fields=["seq"])
-    newsroom_notify_on_commit(event_id=event.pk, post_id=post.pk, action="speaker_update", by=by)
-    return _post_log_public_state(event, post, by=by, public_action=EventChange.Action.POST_EDITED)
+def posts_push_again(posts, *, by, reason: str) -> None:
+    """Give readers the state of each published post in `posts` again, under new seqs, because
+    something they show changed outside them (a speaker's name, a journalist's byline).
+
+    Their content and versions stay as they are. `reason` tells the newsroom what happened.
+    """
+    chosen = (
+        posts.filter(status=Post.Status.PUBLISHED)
+        .order_by("event_id", "pk").values_list("event_id", "pk").distinct()
+    )
+    by_event: dict[int, list[int]] = {}
+    for event_id, post_id in chosen:
+        by_event.setdefault(event_id, []).append(post_id)
+    for event_id, post_ids in by_event.items():
+        # Event first, then its posts, in id order: the same order as every other post change.
+        event = event_lock(event_id=event_id)
+        locked = Post.objects.select_for_update().filter(pk__in=post_ids, status=Post.Status.PUBLISHED)
+        for post in locked.order_by("pk"):
+            post.seq = seq_take(event=event)
+            post.save(update_fields=["seq"])
+            newsroom_notify_on_commit(event_id=event.pk, post_id=post.pk, action=reason, by=by)
+            _post_log_public_state(event, post, by=by, public_action=EventChange.Action.POST_EDITED)
+
+
+def posts_crediting_push_again(*, user, by, **signal_kwargs) -> None:
+    """A journalist's byline changed (accounts.services.byline_changed): every published post
+    crediting them shows the corrected byline under a new seq."""
+    posts_push_again(Post.objects.filter(bylines__author=user), by=by, reason="byline_update")
 
 
 def _post_log_public_state(event: Event, post: Post, *, by, public_action: str) -> Post:

@@ -3,10 +3,9 @@
 from django.db import transaction
 
 from liveblog import permissions
-from liveblog.changelog import event_lock
 from liveblog.models import Post, Speaker
 from liveblog.permissions import Action
-from liveblog.services.posts import post_push_again
+from liveblog.services.posts import posts_push_again
 from liveblog.services.slugs import unique_slug
 
 # What a post's public state carries of a speaker (liveblog/representation.py); the bio is not.
@@ -53,21 +52,5 @@ def speaker_update(
     speaker.full_clean()
     speaker.save()
     if shown != {field: getattr(speaker, field) for field in SHOWN_IN_POSTS}:
-        _posts_quoting_push_again(speaker, by=by)
+        posts_push_again(Post.objects.filter(quotes__speaker=speaker), by=by, reason="speaker_update")
     return speaker
-
-
-def _posts_quoting_push_again(speaker: Speaker, *, by) -> None:
-    quoting = (
-        Post.objects.filter(quotes__speaker=speaker, status=Post.Status.PUBLISHED)
-        .order_by("event_id", "pk").values_list("event_id", "pk").distinct()
-    )
-    by_event: dict[int, list[int]] = {}
-    for event_id, post_id in quoting:
-        by_event.setdefault(event_id, []).append(post_id)
-    for event_id, post_ids in by_event.items():
-        # Event first, then its posts, in id order: the same order as every other post change.
-        event = event_lock(event_id=event_id)
-        posts = Post.objects.select_for_update().filter(pk__in=post_ids, status=Post.Status.PUBLISHED)
-        for post in posts.order_by("pk"):
-            post_push_again(event, post, by=by)
