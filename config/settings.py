@@ -173,6 +173,10 @@ if CACHE_URL:
         }
     }
 
+# Reader pages and API reads are rendered once per change and shared through that cache
+# (liveblog/pagecache.py); RENDER_CACHE=0 renders every request, for comparing in benchmarks.
+LIVEBLOG_RENDER_CACHE = env_flag("RENDER_CACHE", True)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -83,3 +84,11 @@ class EventFeed(Feed):
             "author_names": [_xml_text(author["name"]) for author in entry.public["authors"]],
             "content_html": _xml_text(content),
         }
+
+
+def event_feed_response(request, event: Event) -> HttpResponse:
+    """The feed of an event already looked up (the view found it to key its cached copy)."""
+    feed = EventFeed().get_feed(event, request)
+    response = HttpResponse(content_type=feed.content_type)
+    feed.write(response, "utf-8")
+    return response

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from liveblog.models import Byline, Event, EventChange, Post, PostImage, Quote, Speaker
@@ -198,6 +198,30 @@ def _last_change_at(event_ref: str):
 def event_with_last_change(*, slug: str) -> Event | None:
     """The event, with `last_changed_at`: when its latest public change was committed (one query)."""
     return Event.objects.annotate(last_changed_at=_last_change_at("pk")).filter(slug=slug).first()
+
+
+def post_page_state(*, event_slug: str, post_id: int) -> tuple | None:
+    """(event id, event seq, status) of a published or retracted post, for its permalink's cache key:
+    every public change of the event moves the seq, the post's own and its event's title alike."""
+    return (
+        Post.objects.filter(pk=post_id, event__slug=event_slug, status__in=Post.PUBLIC_STATUSES)
+        .values_list("event_id", "event__seq", "status")
+        .first()
+    )
+
+
+def speaker_with_page_state(*, slug: str) -> Speaker | None:
+    """The speaker, with what their page's cache key needs from the events quoting them (one query).
+
+    The page shows quotes from several events. Every change to one of those events moves
+    its seq up, so the count and the sum of the quoting posts' event seqs change whenever
+    the page may: a quote added or removed changes the count or the sum.
+    """
+    return (
+        Speaker.objects.filter(slug=slug)
+        .annotate(quote_count=Count("quotes"), quote_event_seq_sum=Sum("quotes__post__event__seq"))
+        .first()
+    )
 
 
 def post_marker(*, event_slug: str, post_id: int) -> Post | None:

@@ -1,10 +1,8 @@
 """URLs of the pages readers load."""
 
 from django.urls import path
-from django.views.decorators.http import require_safe
 
 from liveblog import views
-from liveblog.feeds import EventFeed
 
 app_name = "liveblog"
 
@@ -12,6 +10,6 @@ urlpatterns = [
     path("", views.event_index, name="event-index"),
     path("live/<slug:slug>/", views.event_live, name="event-live"),
     path("live/<slug:slug>/posts/<int:pk>/", views.post_detail, name="post-detail"),
-    path("live/<slug:slug>/feed/", require_safe(EventFeed()), name="event-feed"),
+    path("live/<slug:slug>/feed/", views.event_feed, name="event-feed"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker-detail"),
 ]

@@ -1,21 +1,28 @@
-"""Pages for readers: thin views over the selectors."""
+"""Pages for readers: thin views over the selectors, each rendered once per change (pagecache)."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from liveblog import seo
-from liveblog.models import Event, Post, Speaker
+from liveblog import pagecache, seo
+from liveblog.api import caching
+from liveblog.feeds import event_feed_response
+from liveblog.models import Event, Post
 from liveblog.representation import post_public
 from liveblog.selectors import (
     StreamCursor,
     event_post_public,
     event_stream_page,
     events_for_index,
+    post_page_state,
     post_stream_cursor,
     speaker_published_quotes,
+    speaker_with_page_state,
 )
+
+# The only query parameters the live page reads; any other (a tracking tag) shares its copy.
+LIVE_PAGE_PARAMETERS = ("before", "filter")
 
 
 def _feed_url(event: Event) -> str:
@@ -30,6 +37,16 @@ def event_index(request):
 @require_safe
 def event_live(request, slug: str):
     event = get_object_or_404(Event, slug=slug)
+    return pagecache.respond(
+        request,
+        state=(event.pk, event.seq),
+        label=f"{event.seq}-",
+        query={name: request.GET.get(name) for name in LIVE_PAGE_PARAMETERS},
+        render=lambda: _event_live_render(request, event),
+    )
+
+
+def _event_live_render(request, event: Event):
     live_path = event.get_absolute_url()
     before = request.GET.get("before")
     try:
@@ -67,6 +84,16 @@ def event_live(request, slug: str):
 @require_safe
 def post_detail(request, slug: str, pk: int):
     """One post on a page of its own: a stable link to share, whichever page of the stream it is on."""
+    state = post_page_state(event_slug=slug, post_id=pk)
+    if state is None:
+        raise Http404("No such post in this event.")
+    return pagecache.respond(
+        request, state=(pk, *state), label=f"{state[1]}-", query={},
+        render=lambda: _post_detail_render(request, slug, pk),
+    )
+
+
+def _post_detail_render(request, slug: str, pk: int):
     try:
         post = event_post_public(event_slug=slug, post_id=pk)
     except Post.DoesNotExist:
@@ -92,15 +119,33 @@ def post_detail(request, slug: str, pk: int):
 
 @require_safe
 def speaker_detail(request, slug: str):
-    speaker = get_object_or_404(Speaker, slug=slug)
-    return render(
+    speaker = speaker_with_page_state(slug=slug)
+    if speaker is None:
+        raise Http404("No such speaker.")
+    return pagecache.respond(
         request,
-        "liveblog/speaker_detail.html",
-        {
-            "speaker": speaker,
-            "quotes": speaker_published_quotes(speaker=speaker),
-            "canonical_url": request.build_absolute_uri(request.path),
-            "share_title": speaker.name,
-            "share_description": speaker.description or speaker.bio,
-        },
+        state=(caching.row_state(speaker), speaker.quote_count, speaker.quote_event_seq_sum),
+        policy=caching.REFERENCE,
+        query={},
+        render=lambda: render(
+            request,
+            "liveblog/speaker_detail.html",
+            {
+                "speaker": speaker,
+                "quotes": speaker_published_quotes(speaker=speaker),
+                "canonical_url": request.build_absolute_uri(request.path),
+                "share_title": speaker.name,
+                "share_description": speaker.description or speaker.bio,
+            },
+        ),
+    )
+
+
+@require_safe
+def event_feed(request, slug: str):
+    """The event's Atom feed: feed readers poll it, so it is rendered once per change too."""
+    event = get_object_or_404(Event, slug=slug)
+    return pagecache.respond(
+        request, state=(event.pk, event.seq), label=f"{event.seq}-", query={},
+        render=lambda: event_feed_response(request, event),
     )

@@ -21,18 +21,30 @@ REPRESENTATION = "1"
 
 @dataclass(frozen=True)
 class CachePolicy:
+    """How long a copy may be answered from: browsers `max_age`; shared caches (a CDN, Varnish)
+    `s_maxage`, then `stale_while_revalidate` more while one request fetches the new copy.
+
+    s-maxage + stale-while-revalidate = max-age, so no shared cache hands out a copy older
+    than max-age after a change; `stale_if_error` lets it keep answering while the origin is down.
+    """
+
     max_age: int
+    s_maxage: int
     stale_while_revalidate: int
+    stale_if_error: int = 600
 
     def __str__(self) -> str:
-        return f"public, max-age={self.max_age}, stale-while-revalidate={self.stale_while_revalidate}"
+        return (
+            f"public, max-age={self.max_age}, s-maxage={self.s_maxage}, "
+            f"stale-while-revalidate={self.stale_while_revalidate}, stale-if-error={self.stale_if_error}"
+        )
 
 
-# An event's stream: a CDN may answer for a few seconds, and keep answering from its copy
-# while it revalidates, so a burst of partners costs one origin request per URL.
-LIVE = CachePolicy(max_age=5, stale_while_revalidate=30)
+# An event's stream and pages: every reader of a URL within a few seconds shares one copy,
+# so a burst of first loads or partner polls costs the origin one request per URL.
+LIVE = CachePolicy(max_age=5, s_maxage=4, stale_while_revalidate=1)
 # Events, speakers and quotes change more slowly.
-REFERENCE = CachePolicy(max_age=30, stale_while_revalidate=60)
+REFERENCE = CachePolicy(max_age=30, s_maxage=25, stale_while_revalidate=5)
 
 
 @dataclass(frozen=True)
@@ -43,15 +55,18 @@ class Validators:
 
 
 def validators_for(
-    request, *state, policy: CachePolicy = LIVE, last_modified: datetime | None = None, label: str = ""
+    request, *state, policy: CachePolicy = LIVE, last_modified: datetime | None = None, label: str = "",
+    query=None,
 ) -> Validators:
     """Validators for this URL given the `state` its representation depends on.
 
     The address (host, path and query) goes into the hash, so an ETag from one
-    page or filter never validates another.
+    page or filter never validates another. `query` narrows the query string to the
+    parameters the representation depends on (all of them by default).
     """
     etag = etag_for(
-        scheme=request.scheme, host=request.get_host(), path=request.path, query=request.GET, state=state, label=label
+        scheme=request.scheme, host=request.get_host(), path=request.path,
+        query=request.GET if query is None else query, state=state, label=label,
     )
     return Validators(etag=etag, cache_control=str(policy), last_modified=last_modified)
 

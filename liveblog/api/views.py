@@ -7,18 +7,21 @@ the admin, and each write names the version it started from.
 """
 
 import re
+from collections.abc import Callable
 
 from django.db import transaction
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.utils.urls import replace_query_param
 
-from liveblog import selectors, services
+from liveblog import pagecache, selectors, services
 from liveblog.api import caching, filters, schema, serializers  # noqa: F401 - schema registers the auth schemes
 from liveblog.api.errors import ApiError
 from liveblog.api.pagination import (
@@ -48,6 +51,14 @@ class ReadOrJournalistWrite(BasePermission):
 
 class ApiView(generics.GenericAPIView):
     permission_classes = [ReadOrJournalistWrite]
+
+    def read(self, request, validators: caching.Validators, body: Callable[[], object]):
+        """A public read: a 304, or the JSON every caller of this URL and state shares, serialized
+        once per change (liveblog/pagecache.py), or `body()` serialized now."""
+        return pagecache.stored_or_render(
+            request, validators=validators,
+            render=lambda: HttpResponse(JSONRenderer().render(body()), content_type="application/json"),
+        )
 
     def get_authenticate_header(self, request):
         # Both schemes, so a 401 says how to get in whichever the caller meant to use.
@@ -84,10 +95,9 @@ class PagedListView(ApiView, generics.ListAPIView):
             self.paginator.has_previous,
             policy=caching.REFERENCE,
         )
-        if (response := caching.not_modified(request, validators)) is not None:
-            return response
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        return caching.apply(response, validators)
+        return self.read(
+            request, validators, lambda: self.get_paginated_response(self.get_serializer(page, many=True).data).data
+        )
 
 
 def event_or_404(slug: str) -> Event:
@@ -133,9 +143,7 @@ class EventDetail(ApiView):
         validators = caching.validators_for(
             request, caching.row_state(event), last_modified=event.last_changed_at, label=f"{event.seq}-"
         )
-        if (response := caching.not_modified(request, validators)) is not None:
-            return response
-        return caching.apply(Response(self.get_serializer(event).data), validators)
+        return self.read(request, validators, lambda: self.get_serializer(event).data)
 
     @extend_schema(
         operation_id="event_update",
@@ -178,14 +186,16 @@ class EventPosts(ApiView):
             slug=event.slug, event_id=event.pk, seq=event.seq,
             changed_at=event.last_changed_at.timestamp() if event.last_changed_at else None,
         )
+        if "after" in params and params["after"] > event.seq:
+            raise ValidationError(
+                {"after": [f"This event has no change {params['after']}: its latest is {event.seq}. Load the posts again."]}
+            )
         validators = event_validators(request, event)
-        if (response := caching.not_modified(request, validators)) is not None:
-            return response
         if "after" in params:
-            body = self._changes(request, event, after=params["after"], limit=params.get("limit"))
-        else:
-            body = self._posts(request, event, params)
-        return caching.apply(Response(body), validators)
+            return self.read(
+                request, validators, lambda: self._changes(request, event, after=params["after"], limit=params.get("limit"))
+            )
+        return self.read(request, validators, lambda: self._posts(request, event, params))
 
     def _posts(self, request, event: Event, params: dict) -> dict:
         paginator = PostPagination()
@@ -199,10 +209,6 @@ class EventPosts(ApiView):
         }
 
     def _changes(self, request, event: Event, *, after: int, limit: int | None) -> dict:
-        if after > event.seq:
-            raise ValidationError(
-                {"after": [f"This event has no change {after}: its latest is {event.seq}. Load the posts again."]}
-            )
         limit = min(limit or FEED_PAGE_SIZE, FEED_PAGE_SIZE)
         rows = list(selectors.event_changes_after(event=event, seq=after).only("seq", "message")[: limit + 1])
         has_more = len(rows) > limit
@@ -279,12 +285,12 @@ class PostDetail(ApiView):
                 request, marker.pk, marker.seq, marker.status,
                 last_modified=marker.last_changed_at, label=f"{marker.seq}-",
             )
-            if (response := caching.not_modified(request, validators)) is not None:
-                return response
+            return self.read(
+                request, validators,
+                lambda: serializers.post_representation(selectors.post_for_render(post_id=marker.pk), request=request),
+            )
         post = selectors.post_for_render(post_id=marker.pk)
         response = Response(serializers.post_representation(post, request=request))
-        if marker.is_public:
-            return caching.apply(response, validators)
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -406,9 +412,7 @@ class SpeakerDetail(ApiView):
         if speaker is None:
             raise NotFound(f"No speaker has the slug {slug!r}.")
         validators = caching.validators_for(request, caching.row_state(speaker), policy=caching.REFERENCE)
-        if (response := caching.not_modified(request, validators)) is not None:
-            return response
-        return caching.apply(Response(self.get_serializer(speaker).data), validators)
+        return self.read(request, validators, lambda: self.get_serializer(speaker).data)
 
 
 @extend_schema(tags=["quotes"])

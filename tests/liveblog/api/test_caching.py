@@ -124,3 +124,38 @@ def test_writes_and_errors_are_not_cached(api, as_editor, event):
     created = as_editor.post(posts_url(event), {"headline": "New"}, format="json")
     assert created.status_code == 201 and created["Cache-Control"] == "no-store"
     assert api.get("/api/v1/events/nope/")["Cache-Control"] == "no-store"
+
+
+def public_read_urls(event, post, speaker):
+    return [
+        "/api/v1/events/", f"/api/v1/events/{event.slug}/", posts_url(event), f"{posts_url(event)}?after=0",
+        f"{posts_url(event)}?limit=5", post_url(post), "/api/v1/speakers/", f"/api/v1/speakers/{speaker.slug}/",
+        "/api/v1/quotes/",
+    ]
+
+
+def test_a_second_caller_gets_the_stored_json_with_one_query_and_no_serialization(
+    api, event, speaker, publish, django_assert_num_queries, refuse_serializing
+):
+    post = publish(quotes=[QuoteInput(speaker, "We are ready")])
+    urls = public_read_urls(event, post, speaker)
+    first = {url: api.get(url) for url in urls}
+    refuse_serializing()
+    for url in urls:
+        with django_assert_num_queries(1):
+            again = api.get(url)
+        assert again.status_code == 200, url
+        assert again.content == first[url].content, url
+        assert again["ETag"] == first[url]["ETag"] and again["Content-Type"] == "application/json", url
+
+
+def test_a_speaker_correction_moves_every_read_that_shows_them(api, editor, event, speaker, publish):
+    post = publish(quotes=[QuoteInput(speaker, "We are ready")])
+    urls = [posts_url(event), f"{posts_url(event)}?after=0", post_url(post), "/api/v1/quotes/",
+            f"/api/v1/speakers/{speaker.slug}/"]
+    before = {url: api.get(url) for url in urls}
+    services.speaker_update(speaker=speaker, by=editor, name="Sir Keir Starmer")
+    for url in urls:
+        after = api.get(url)
+        assert after["ETag"] != before[url]["ETag"], url
+        assert "Sir Keir Starmer" in after.content.decode(), url

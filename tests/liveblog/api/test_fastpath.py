@@ -61,7 +61,7 @@ async def test_unchanged_poll_gets_304_without_django_or_the_database(client, ed
 
     assert (status, body, django_app.calls, queries) == (304, b"", 0, [])
     assert headers[b"etag"] == etag.encode()
-    assert headers[b"cache-control"] == b"public, max-age=5, stale-while-revalidate=30"
+    assert headers[b"cache-control"] == b"public, max-age=5, s-maxage=4, stale-while-revalidate=1, stale-if-error=600"
 
 
 async def test_the_changes_feed_poll_is_answered_too(client, editor, event, django_app):
