@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Readers send only tiny frames; compressing every fan-out frame per socket costs more CPU than it saves.
 UVICORN_WS_FLAGS := --ws-max-size 16384 --ws-per-message-deflate false
 
-.PHONY: run test lint bench bench-api collectstatic clean
+.PHONY: run test lint bench bench-api bench-pages collectstatic clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: install it and run make again."; exit 1; }
@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-bench collectstatic
 	DATABASE_POOL_MAX_SIZE=10 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" \
 		timeout --kill-after=30 1800 $(BIN)/python -m bench.fanout $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-api
+	$(MAKE) --no-print-directory bench-pages
 
 # `make bench-api`: the partner API under wrk (bench/api; installs Debian's wrk if missing). Sets its own env.
 BENCH_API_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/liveblog_bench_api
@@ -69,6 +70,15 @@ BENCH_API_ARGS ?=
 bench-api: $(VENV)/.installed-bench collectstatic
 	DATABASE_URL="$(BENCH_API_DATABASE_URL)" REDIS_URL="$(BENCH_API_REDIS_URL)" \
 		timeout --kill-after=30 1200 $(BIN)/python -m bench.api $(BENCH_API_ARGS)
+
+# `make bench-pages`: first page loads from the origin with and without the render cache and
+# through Varnish (deploy/varnish/liveblog.vcl; installs Debian's varnish and wrk if missing),
+# then 10,000 clients polling through Varnish (bench/pages).
+BENCH_PAGES_ARGS ?=
+
+bench-pages: $(VENV)/.installed-bench collectstatic
+	@command -v varnishd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish >/dev/null; }
+	timeout --kill-after=30 1200 $(BIN)/python -m bench.pages $(BENCH_PAGES_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
