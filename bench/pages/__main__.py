@@ -23,22 +23,16 @@ import os
 import random
 import resource
 import secrets
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
-
 from bench.api.__main__ import ensure_wrk, load_data, measure, postgres_cpu
 from bench.fanout.__main__ import Server, ensure_database, log, machine, percentile
+from bench.varnish import Varnish
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
-VCL = ROOT / "deploy" / "varnish" / "liveblog.vcl"
 ENVIRONMENT = {
     "DEBUG": "0",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -51,76 +45,6 @@ ENVIRONMENT = {
 }
 POLL_INTERVAL = 10.0
 PUBLISH_EVERY = 1.5
-
-
-class Varnish:
-    """varnishd in the foreground on its own port and working directory, over the repo's VCL."""
-
-    def __init__(self, port: int, backend_port: int):
-        self.port = port
-        self.workdir = Path(tempfile.mkdtemp(prefix="liveblog-varnish-"))
-        self.vcl = self.workdir / "liveblog.vcl"
-        # The one thing that differs from deploy/: where the origin listens.
-        self.vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{backend_port}";'))
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        varnishd = shutil.which("varnishd") or "/usr/sbin/varnishd"
-        if not os.path.exists(varnishd):
-            raise SystemExit("varnishd is missing: apt-get install varnish")
-        os.chmod(self.workdir, 0o755)  # noqa: S103 - varnishd drops to its own user and must read the VCL
-        self.process = subprocess.Popen(  # noqa: S603 - our own fixed command
-            [varnishd, "-F", "-n", str(self.workdir / "state"), "-a", f"127.0.0.1:{self.port}",
-             "-f", str(self.vcl), "-s", "malloc,256m", "-p", "thread_pool_max=2000"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"varnishd exited with {self.process.returncode}")
-            if self.counters() and _listening(self.port):
-                return
-            time.sleep(0.3)
-        raise RuntimeError("varnishd did not start in time")
-
-    def counters(self) -> dict:
-        done = subprocess.run(  # noqa: S603
-            ["varnishstat", "-n", str(self.workdir / "state"), "-1", "-j"],  # noqa: S607
-            capture_output=True, text=True, timeout=10,
-        )
-        if done.returncode != 0:
-            return {}
-        data = json.loads(done.stdout)
-        fields = data.get("counters", data)
-        return {name: fields[name]["value"] for name in ("MAIN.backend_req", "MAIN.cache_hit", "MAIN.cache_miss",
-                                                           "MAIN.client_req") if name in fields}
-
-    def cpu(self) -> float:
-        if self.process is None:
-            return 0.0
-        total = 0.0
-        root = psutil.Process(self.process.pid)
-        for process in [root, *root.children(recursive=True)]:
-            times = process.cpu_times()
-            total += times.user + times.system
-        return total
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def _listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 class ThroughVarnish:
