@@ -1,4 +1,4 @@
-"""Publishes scheduled posts when their time comes.
+"""Publishes scheduled posts when their time comes, and delivers partners' webhooks.
 
 In production it runs as its own process (`manage.py run_scheduler`, the
 `scheduler` service of docker-compose.yml). On the embedded default the
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from liveblog.services import posts_publish_due
+from webhooks.delivery import webhooks_deliver_between_connections
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,23 @@ def _tick_logged(failures: int) -> int:
     except Exception:
         logger.exception("Scheduler tick failed (%d in a row); trying again", failures + 1)
         return failures + 1
+    finally:
+        # After publishing, so a scheduled post reaches partners in the same tick. Its own
+        # errors are its own: a failing webhook never stops posts from being published.
+        _webhooks_logged()
     if published:
         logger.info("Scheduler published %d post(s)", published)
     return 0
+
+
+def _webhooks_logged() -> None:
+    try:
+        delivered = webhooks_deliver_between_connections()
+    except Exception:
+        logger.exception("Webhook deliveries failed; trying again next tick")
+        return
+    if delivered:
+        logger.info("Delivered %d change(s) to webhooks", delivered)
 
 
 def _wait(*, failures: int, interval: float) -> float:

@@ -1,13 +1,14 @@
-"""`manage.py run_scheduler`: publish scheduled posts at their time, until stopped."""
+"""`manage.py run_scheduler`: publish scheduled posts at their time and deliver webhooks, until stopped."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from liveblog.scheduler import scheduler_run, scheduler_tick
+from webhooks.delivery import webhooks_deliver
 
 
 class Command(BaseCommand):
-    help = "Publish scheduled posts when their time comes (checks every few seconds)."
+    help = "Publish scheduled posts when their time comes and deliver partners' webhooks (every few seconds)."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Publish what is due now, then exit.")
@@ -19,5 +20,6 @@ class Command(BaseCommand):
             raise SystemExit(2)
         if once:
             self.stdout.write(f"Published {scheduler_tick()} scheduled post(s).")
+            self.stdout.write(f"Delivered {webhooks_deliver()} change(s) to webhooks.")
             return
         scheduler_run(interval=interval)
