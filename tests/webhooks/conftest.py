@@ -27,12 +27,14 @@ class Receiver:
     def __init__(self):
         self.requests: list[Received] = []
         self.answers: deque[int | tuple[int, dict]] = deque()
+        self.before_answer = lambda: None  # e.g. wait for something, like a slow partner
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
+                receiver.before_answer()
                 answer = receiver.answers.popleft() if receiver.answers else 200
                 status, headers = answer if isinstance(answer, tuple) else (answer, {})
                 self.send_response(status)

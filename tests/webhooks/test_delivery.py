@@ -4,12 +4,15 @@ failures, and never a draft. The worker is driven one tick at a time with the te
 import hashlib
 import hmac
 import json
+import threading
 from datetime import timedelta
 
 from django.core.management import call_command
 
 from liveblog import services
 from tests.liveblog.api.conftest import posts_url
+from tests.webhooks.conftest import Receiver
+from webhooks import delivery
 from webhooks.delivery import webhooks_deliver
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_create, webhook_enable
@@ -229,3 +232,37 @@ def test_the_scheduler_worker_delivers_webhooks(event, publish, partner, receive
     assert "Delivered 1 change(s) to webhooks." in capsys.readouterr().out
     assert len(receiver.requests) == 1
     assert WebhookEndpoint.objects.get().subscriptions.get().last_delivered_seq == 1
+
+
+def test_a_slow_endpoint_does_not_hold_up_another_in_the_same_tick(event, publish, partner, clock):
+    fast_got_its_change, slow_saw_it = threading.Event(), []
+    with Receiver() as slow, Receiver() as fast:
+        # The slow partner (served first) answers once the fast one has had its delivery: that
+        # can only happen if the two are served side by side, not one after the other.
+        slow.before_answer = lambda: slow_saw_it.append(fast_got_its_change.wait(timeout=4))
+        fast.before_answer = fast_got_its_change.set
+        register(partner, slow, event)
+        register(partner, fast, event)
+        publish("First")
+
+        assert webhooks_deliver(now=clock.now) == 2
+
+    assert slow_saw_it == [True]
+    assert WebhookDelivery.objects.filter(is_success=True).count() == 2
+
+
+def test_an_endpoint_that_does_not_answer_in_time_is_a_failure(event, publish, partner, clock, monkeypatch):
+    monkeypatch.setattr(delivery, "TIMEOUT_SECONDS", 0.5)
+    released = threading.Event()
+    with Receiver() as silent:
+        silent.before_answer = lambda: released.wait(timeout=5)
+        endpoint, _ = register(partner, silent, event)
+        publish("First")
+        try:
+            assert webhooks_deliver(now=clock.now) == 0
+        finally:
+            released.set()
+
+    [attempt] = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert not attempt.is_success and attempt.status_code is None
+    assert attempt.error == "No answer within 0.5 s."
