@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
@@ -121,22 +122,21 @@ def webhooks_deliver_between_connections() -> int:
         close_old_connections()
 
 
-class _one_delivering_process:
-    """Two workers delivering at once would send changes twice and out of order; on PostgreSQL
-    a session lock lets one tick at a time. (SQLite is the embedded default: one process.)"""
-
-    def __enter__(self) -> bool:
-        self.locked = connection.vendor != "postgresql"
-        if not self.locked:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
-                self.locked = self.unlock = cursor.fetchone()[0]
-        else:
-            self.unlock = False
-        return self.locked
-
-    def __exit__(self, *exc_info) -> None:
-        if self.unlock:
+@contextmanager
+def _one_delivering_process():
+    """Yields whether this process may tick now. Two workers delivering at once would send
+    changes twice and out of order; on PostgreSQL a session lock lets one tick at a time.
+    (SQLite is the embedded default: a single process.)"""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+        locked = cursor.fetchone()[0]
+    try:
+        yield locked
+    finally:
+        if locked:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
 

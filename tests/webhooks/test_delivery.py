@@ -8,10 +8,11 @@ import threading
 from datetime import timedelta
 
 from django.core.management import call_command
+from django.db import connections
 
 from liveblog import services
 from tests.liveblog.api.conftest import posts_url
-from tests.webhooks.conftest import Receiver
+from tests.webhooks.receiver import Receiver
 from webhooks import delivery
 from webhooks.delivery import webhooks_deliver
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -266,3 +267,18 @@ def test_an_endpoint_that_does_not_answer_in_time_is_a_failure(event, publish, p
     [attempt] = WebhookDelivery.objects.filter(endpoint=endpoint)
     assert not attempt.is_success and attempt.status_code is None
     assert attempt.error == "No answer within 0.5 s."
+
+
+def test_a_second_delivering_process_waits_for_the_first(event, publish, partner, receiver, clock):
+    register(partner, receiver, event)
+    publish("First")
+    other_process = connections.create_connection("default")
+    try:
+        with other_process.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [delivery.ADVISORY_LOCK_KEY])
+        assert webhooks_deliver(now=clock.now) == 0  # the other one is ticking: not twice
+        assert receiver.requests == []
+    finally:
+        other_process.close()  # its lock goes with its session
+
+    assert webhooks_deliver(now=clock.now) == 1
