@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import close_old_connections
 
 from liveblog.services import posts_publish_due
-from webhooks.delivery import webhooks_deliver_between_connections
 
 logger = logging.getLogger(__name__)
 
@@ -48,18 +47,22 @@ def _tick_logged(failures: int) -> int:
         published = scheduler_tick_between_connections()
     except Exception:
         logger.exception("Scheduler tick failed (%d in a row); trying again", failures + 1)
-        return failures + 1
-    finally:
-        # After publishing, so a scheduled post reaches partners in the same tick. Its own
-        # errors are its own: a failing webhook never stops posts from being published.
-        _webhooks_logged()
-    if published:
-        logger.info("Scheduler published %d post(s)", published)
-    return 0
+        failures += 1
+    else:
+        failures = 0
+        if published:
+            logger.info("Scheduler published %d post(s)", published)
+    # After publishing, so a scheduled post reaches partners in the same tick. Its errors are
+    # its own: a failing webhook never stops posts from being published, nor the other way round.
+    _webhooks_logged()
+    return failures
 
 
 def _webhooks_logged() -> None:
     try:
+        # Imported on first use: the API serializers it needs do not delay the first publishing tick.
+        from webhooks.delivery import webhooks_deliver_between_connections
+
         delivered = webhooks_deliver_between_connections()
     except Exception:
         logger.exception("Webhook deliveries failed; trying again next tick")

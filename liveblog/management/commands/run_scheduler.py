@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from liveblog.scheduler import scheduler_run, scheduler_tick
-from webhooks.delivery import webhooks_deliver
 
 
 class Command(BaseCommand):
@@ -20,6 +19,8 @@ class Command(BaseCommand):
             raise SystemExit(2)
         if once:
             self.stdout.write(f"Published {scheduler_tick()} scheduled post(s).")
+            from webhooks.delivery import webhooks_deliver  # as in the loop: only when needed
+
             self.stdout.write(f"Delivered {webhooks_deliver()} change(s) to webhooks.")
             return
         scheduler_run(interval=interval)
