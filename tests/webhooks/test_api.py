@@ -88,7 +88,8 @@ def test_webhooks_need_a_partner_key(api, editor, event, receiver):
 
     assert nobody.status_code == 401 and "Api-Key" in nobody["WWW-Authenticate"]
     assert nobody.json()["error"]["message"] == "Webhooks belong to a partner key: send Authorization: Api-Key <key>."
-    assert journalist.status_code == 403
+    assert nobody.json()["error"]["code"] == "not_authenticated"
+    assert journalist.status_code == 403 and journalist.json()["error"]["code"] == "permission_denied"
     assert journalist.json()["error"]["message"] == nobody.json()["error"]["message"]
     assert WebhookEndpoint.objects.count() == 0
 
