@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "liveblog",
     "newsroom",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,10 @@ LIVEBLOG_DEMO_EVENT_SLUG = "ukraine-ceasefire-summit"
 # process on the embedded default, whose in-memory channel layer no other process reaches.
 LIVEBLOG_SCHEDULER_IN_PROCESS = env_flag("SCHEDULER_IN_PROCESS", not REDIS_URL)
 LIVEBLOG_SCHEDULER_INTERVAL = env.float("SCHEDULER_INTERVAL", default=5.0)
+
+# Webhook deliveries carry absolute links (permalinks, pictures); the worker has no request to
+# take the host from, so it takes it from here.
+LIVEBLOG_SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000/")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_flag("BEHIND_HTTPS_PROXY", False) else None
 SESSION_COOKIE_SECURE = not DEBUG

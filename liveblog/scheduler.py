@@ -1,4 +1,4 @@
-"""Publishes scheduled posts when their time comes.
+"""Publishes scheduled posts when their time comes, and delivers partners' webhooks.
 
 In production it runs as its own process (`manage.py run_scheduler`, the
 `scheduler` service of docker-compose.yml). On the embedded default the
@@ -47,10 +47,28 @@ def _tick_logged(failures: int) -> int:
         published = scheduler_tick_between_connections()
     except Exception:
         logger.exception("Scheduler tick failed (%d in a row); trying again", failures + 1)
-        return failures + 1
-    if published:
-        logger.info("Scheduler published %d post(s)", published)
-    return 0
+        failures += 1
+    else:
+        failures = 0
+        if published:
+            logger.info("Scheduler published %d post(s)", published)
+    # After publishing, so a scheduled post reaches partners in the same tick. Its errors are
+    # its own: a failing webhook never stops posts from being published, nor the other way round.
+    _webhooks_logged()
+    return failures
+
+
+def _webhooks_logged() -> None:
+    try:
+        # Imported on first use: the API serializers it needs do not delay the first publishing tick.
+        from webhooks.delivery import webhooks_deliver_between_connections
+
+        delivered = webhooks_deliver_between_connections()
+    except Exception:
+        logger.exception("Webhook deliveries failed; trying again next tick")
+        return
+    if delivered:
+        logger.info("Delivered %d change(s) to webhooks", delivered)
 
 
 def _wait(*, failures: int, interval: float) -> float:

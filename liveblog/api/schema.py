@@ -27,7 +27,11 @@ ERROR_SCHEMA = {
                     "description": "Validation errors only: the messages for each field or parameter.",
                 },
                 "current": {
-                    "allOf": [{"$ref": "#/components/schemas/Post"}],
+                    # A retracted post is now a tombstone: a stale edit of one gets that back.
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/Post"},
+                        {"$ref": "#/components/schemas/PostTombstone"},
+                    ],
                     "description": "409 only: the post as it is now.",
                 },
             },
@@ -91,7 +95,7 @@ def document_errors_and_caching(result, generator, request, public):
             codes = dict(ERRORS)
             if method in ("post", "patch", "put", "delete"):
                 codes.update(WRITE_ERRORS)
-            if method == "delete":
+            if method == "delete" and any(p.get("name") == "If-Match" for p in operation.get("parameters", [])):
                 codes["428"] = "No If-Match header: send the version you started from, as for PATCH."
             for code, description in codes.items():
                 responses.setdefault(code, {"description": description, "content": error})

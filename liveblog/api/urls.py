@@ -1,6 +1,6 @@
 """/api/: version 1 of the partner API, its OpenAPI schema and its docs; JSON 404 for anything else."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from liveblog.api import errors, views
@@ -15,6 +15,7 @@ urlpatterns = [
     path("v1/speakers/", views.SpeakerList.as_view(), name="speaker-list"),
     path("v1/speakers/<slug:slug>/", views.SpeakerDetail.as_view(), name="speaker-detail"),
     path("v1/quotes/", views.QuoteList.as_view(), name="quote-list"),
+    path("v1/webhooks/", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -1,4 +1,4 @@
-"""`manage.py run_scheduler`: publish scheduled posts at their time, until stopped."""
+"""`manage.py run_scheduler`: publish scheduled posts at their time and deliver webhooks, until stopped."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -7,7 +7,7 @@ from liveblog.scheduler import scheduler_run, scheduler_tick
 
 
 class Command(BaseCommand):
-    help = "Publish scheduled posts when their time comes (checks every few seconds)."
+    help = "Publish scheduled posts when their time comes and deliver partners' webhooks (every few seconds)."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Publish what is due now, then exit.")
@@ -19,5 +19,8 @@ class Command(BaseCommand):
             raise SystemExit(2)
         if once:
             self.stdout.write(f"Published {scheduler_tick()} scheduled post(s).")
+            from webhooks.delivery import webhooks_deliver  # as in the loop: only when needed
+
+            self.stdout.write(f"Delivered {webhooks_deliver()} change(s) to webhooks.")
             return
         scheduler_run(interval=interval)

@@ -28,6 +28,7 @@ from accounts.services import api_key_create
 from liveblog import services
 from liveblog.services import QuoteInput
 from tests.helpers import clear_cache
+from webhooks.services import webhook_create
 
 CHECKS = [
     not_a_server_error,
@@ -49,7 +50,7 @@ def test_the_schema_is_served_with_every_endpoint(api, db):
     assert set(paths) == {
         "/api/v1/events/", "/api/v1/events/{slug}/", "/api/v1/events/{slug}/posts/",
         "/api/v1/events/{slug}/posts/{post_id}/", "/api/v1/speakers/", "/api/v1/speakers/{slug}/",
-        "/api/v1/quotes/",
+        "/api/v1/quotes/", "/api/v1/webhooks/", "/api/v1/webhooks/{webhook_id}/",
     }
     schemes = response.json()["components"]["securitySchemes"]
     assert set(schemes) == {"journalistToken", "partnerApiKey"}
@@ -109,11 +110,13 @@ def stage(same_transaction, admin_user, editor, contributor, event, speaker, pub
         services.post_create_draft(event=event, by=contributor, headline="Draft"),
         publish("Analysis", kind="analysis"),
     ]
-    _, raw_key = api_key_create(name="Fuzzing partner", by=admin_user, rate_limit_per_minute=100000)
+    key, raw_key = api_key_create(name="Fuzzing partner", by=admin_user, rate_limit_per_minute=100000)
+    webhook, _ = webhook_create(partner_key=key, url="https://partner.example/hooks", events=[event])
     return {
         "event": event.slug,
         "speaker": speaker.slug,
         "posts": [post.pk for post in posts],
+        "webhook": webhook.pk,
         "auth": {
             "anonymous": None,
             "partner": f"Api-Key {raw_key}",
@@ -141,6 +144,8 @@ def test_the_api_keeps_to_its_schema_and_never_fails(case, stage):
         parameters["slug"] = stage["speaker"] if case.operation.path.startswith("/api/v1/speakers/") else stage["event"]
     if "post_id" in parameters and isinstance(parameters["post_id"], int):
         parameters["post_id"] = stage["posts"][parameters["post_id"] % len(stage["posts"])]
+    if "webhook_id" in parameters and isinstance(parameters["webhook_id"], int):
+        parameters["webhook_id"] = stage["webhook"]
     # Each generated request is sent as nobody, as a partner and as an editor. Uncompressed:
     # schemathesis's in-process transport asks for gzip but does not undo it.
     for credential in stage["auth"].values():
