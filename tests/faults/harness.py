@@ -113,6 +113,7 @@ class OwnPostgres:
         self.clients = clients
         self.run_in = list(run_in)
         self.directory = directory
+        self.extra_options = ""  # more `-c name=value` for the server (benches load extensions)
         self.data = directory / "data"
         self.bin = _postgres_bin()
         # PostgreSQL refuses to run as root; as root, run it as the postgres system user.
@@ -136,7 +137,7 @@ class OwnPostgres:
         self._run(str(self.bin / "createdb"), "-h", self.host, "-p", str(self.port), "-U", "postgres", "liveblog")
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses={self.host} -c fsync=off"
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses={self.host} -c fsync=off {self.extra_options}"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l",
                   str(self.directory / "postgres.log"), "-w", "start")
 
