@@ -29,7 +29,8 @@ async def publish(site, cluster, headline: str) -> tuple[int, str]:
 
 def pubsub_hosts(cluster) -> set[str]:
     """The addresses of the hosts subscribed to channel-layer groups on C's Redis."""
-    clients = redis.Redis.from_url(cluster.redis.url(0)).client_list()
+    with redis.Redis.from_url(cluster.redis.url(0)) as client:
+        clients = client.client_list()
     return {client["addr"].rsplit(":", 1)[0] for client in clients if int(client["sub"]) or int(client["psub"])}
 
 
