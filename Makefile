@@ -38,6 +38,12 @@ test: $(VENV)/.installed-test
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# `make test-cluster`: only the three-host test (tests/cluster; `make test` runs it too). Needs root for
+# `ip netns`, and nginx; it skips, saying why, where namespaces are not permitted.
+.PHONY: test-cluster
+test-cluster:
+	$(MAKE) --no-print-directory test PYTEST_ARGS="$(PYTEST_ARGS) tests/cluster"
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run

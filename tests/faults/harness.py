@@ -5,6 +5,7 @@ Faults are caused on these instances only: the machine's shared PostgreSQL and R
 stopped, frozen or flushed. Every process started here is stopped again, also when a test fails.
 """
 
+import functools
 import glob
 import json
 import os
@@ -17,6 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -40,32 +42,40 @@ def wait_until(check, *, timeout: float, what: str, interval: float = 0.05):
         time.sleep(interval)
 
 
-def _port_open(port: int) -> bool:
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
     try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        socket.create_connection((host, port), timeout=0.5).close()
         return True
     except OSError:
         return False
 
 
 class OwnRedis:
-    """A redis-server on a free port, kept in memory only, that the test may stop or freeze."""
+    """A redis-server on a free port, kept in memory only, that the test may stop or freeze.
 
-    def __init__(self, directory: Path):
+    `host` is the address it listens on; `run_in` a command prefix that starts it elsewhere
+    (`ip netns exec <host>` for the cluster test's host C)."""
+
+    def __init__(self, directory: Path, *, host: str = "127.0.0.1", run_in: Sequence[str] = ()):
         self.port = free_port()
+        self.host = host
+        self.run_in = list(run_in)
         self.directory = directory
         self.process: subprocess.Popen | None = None
 
     def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
+        return f"redis://{self.host}:{self.port}/{db}"
 
     def start(self) -> None:
+        # Without a password Redis refuses clients from other addresses ("protected mode"); the
+        # test's hosts share a private bridge, so the cluster test's Redis must let them in.
         self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
+            [*self.run_in, shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+             "--bind", self.host, "--protected-mode", "no", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)],
             stdout=subprocess.DEVNULL,
         )
-        wait_until(lambda: _port_open(self.port), timeout=10, what="the test's redis-server did not start")
+        wait_until(lambda: _port_open(self.port, self.host), timeout=10, what="the test's redis-server did not start")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -91,11 +101,19 @@ def _postgres_bin() -> Path:
 
 
 class OwnPostgres:
-    """A PostgreSQL cluster of the test's own (initdb in a temporary directory), on a free port."""
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory), on a free port.
 
-    def __init__(self, directory: Path):
+    `host` is the address it listens on, `clients` the network (CIDR) whose connections it
+    trusts besides its own, and `run_in` a command prefix that starts it elsewhere."""
+
+    def __init__(self, directory: Path, *, host: str = "127.0.0.1", clients: str | None = None,
+                 run_in: Sequence[str] = ()):
         self.port = free_port()
+        self.host = host
+        self.clients = clients
+        self.run_in = list(run_in)
         self.directory = directory
+        self.extra_options = ""  # more `-c name=value` for the server (benches load extensions)
         self.data = directory / "data"
         self.bin = _postgres_bin()
         # PostgreSQL refuses to run as root; as root, run it as the postgres system user.
@@ -103,20 +121,23 @@ class OwnPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/liveblog"
+        return f"postgres://postgres@{self.host}:{self.port}/liveblog"
 
     def _run(self, *command: str) -> None:
-        subprocess.run([*self.as_owner, *command], check=True, capture_output=True, timeout=60)  # noqa: S603
+        subprocess.run([*self.run_in, *self.as_owner, *command], check=True, capture_output=True, timeout=60)  # noqa: S603
 
     def init(self) -> None:
         if self.as_owner:
             shutil.chown(self.directory, user="postgres")
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        if self.clients:
+            with open(self.data / "pg_hba.conf", "a") as rules:
+                rules.write(f"host all all {self.clients} trust\n")
         self.start()
-        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "liveblog")
+        self._run(str(self.bin / "createdb"), "-h", self.host, "-p", str(self.port), "-U", "postgres", "liveblog")
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses={self.host} -c fsync=off {self.extra_options}"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l",
                   str(self.directory / "postgres.log"), "-w", "start")
 
@@ -128,17 +149,48 @@ class OwnPostgres:
             self.stop()
 
 
-class ProductionShape:
-    """The app as production runs it (DEBUG=0, two uvicorn workers, Redis pub/sub, a pool)."""
+class Site:
+    """Somewhere the app answers HTTP: a set of workers, or a proxy in front of several."""
 
-    def __init__(self, *, postgres: OwnPostgres, redis: OwnRedis, directory: Path):
+    base_url: str
+
+    def api(self, method: str, path: str, *, token: str | None = None, body: dict | None = None,
+            headers: dict | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(  # noqa: S310 - our loopback URL
+            self.base_url + path, method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", **(headers or {}),
+                     **({"Authorization": f"Token {token}"} if token else {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as failure:
+            body = failure.read()
+            try:
+                return failure.code, json.loads(body or b"{}")
+            except ValueError:  # a proxy's own error page, not the app's JSON
+                return failure.code, {"detail": body.decode(errors="replace")[:200]}
+
+
+class ProductionShape(Site):
+    """The app as production runs it (DEBUG=0, two uvicorn workers, Redis pub/sub, a pool).
+
+    `host` is the address the workers listen on and `run_in` a command prefix that starts them
+    elsewhere (`ip netns exec <host>`); `env` overrides settings (hosts sharing one database
+    share one SECRET_KEY)."""
+
+    def __init__(self, *, postgres: OwnPostgres, redis: OwnRedis, directory: Path,
+                 host: str = "127.0.0.1", run_in: Sequence[str] = (), env: dict | None = None):
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.host = host
+        self.run_in = list(run_in)
+        self.base_url = f"http://{host}:{self.port}"
         self.env = {
             **os.environ,
             "DEBUG": "0",
             "SECRET_KEY": "fault-tests-" + os.urandom(16).hex(),
-            "ALLOWED_HOSTS": "127.0.0.1",
+            "ALLOWED_HOSTS": host,
             "DATABASE_URL": postgres.url,
             "DATABASE_POOL_MAX_SIZE": "10",
             "REDIS_URL": redis.url(0),
@@ -148,6 +200,7 @@ class ProductionShape:
             "API_JOURNALIST_RATE": "100000/min",
             "API_ANON_RATE": "100000/min",
             "LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
         self.process: subprocess.Popen | None = None
 
@@ -162,7 +215,7 @@ class ProductionShape:
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+            [*self.run_in, sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", self.host,
              "--port", str(self.port), "--workers", "2", "--no-access-log",
              "--ws-max-size", "16384", "--ws-per-message-deflate", "false"],
             cwd=PROJECT, env=self.env,
@@ -192,16 +245,26 @@ class ProductionShape:
                 pids.append(int(pid))
         return pids
 
-    def busiest_worker(self) -> int:
-        """The worker holding the most open connections on the app's port (the kernel hands
-        accepted connections to either worker, not necessarily evenly)."""
+    def _established(self) -> set[str]:
+        """Inodes of the established connections to the app's port, read in the workers' own
+        network namespace (/proc/<pid>/net is per namespace)."""
         listening_port = f":{self.port:04X}"
         established = set()
-        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-            for line in Path(table).read_text().splitlines()[1:]:
+        for table in ("tcp", "tcp6"):
+            for line in Path(f"/proc/{self.process.pid}/net/{table}").read_text().splitlines()[1:]:
                 fields = line.split()
                 if fields[1].endswith(listening_port) and fields[3] == "01":  # 01: ESTABLISHED
                     established.add(fields[9])  # the socket's inode
+        return established
+
+    def open_connections(self) -> int:
+        """How many clients (readers, or the proxy on their behalf) are connected right now."""
+        return len(self._established())
+
+    def busiest_worker(self) -> int:
+        """The worker holding the most open connections on the app's port (the kernel hands
+        accepted connections to either worker, not necessarily evenly)."""
+        established = self._established()
 
         def held(pid: int) -> int:
             count = 0
@@ -225,21 +288,8 @@ class ProductionShape:
             self.process.wait(timeout=5)
         self.process = None
 
-    def api(self, method: str, path: str, *, token: str | None = None, body: dict | None = None,
-            headers: dict | None = None) -> tuple[int, dict]:
-        request = urllib.request.Request(  # noqa: S310 - our loopback URL
-            self.base_url + path, method=method,
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={"Content-Type": "application/json", **(headers or {}),
-                     **({"Authorization": f"Token {token}"} if token else {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return response.status, json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as failure:
-            return failure.code, json.loads(failure.read() or b"{}")
 
-
+@functools.cache  # once per test run, however many fixtures ask (it takes minutes on a busy machine)
 def collect_static() -> None:
     """collectstatic into the project's STATIC_ROOT, as a deploy does (hashed, precompressed)."""
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "collectstatic-only"}
