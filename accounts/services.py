@@ -7,8 +7,12 @@ everywhere.
 
 import hashlib
 import secrets
+from urllib.parse import urlsplit
 
+import redis
 from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +22,11 @@ from accounts.roles import Action, forget_roles, user_require
 
 KEY_PREFIX_LENGTH = 8
 
+# Every process keeps the embed origins this long: a change reaches the process that made it
+# at once and the others (their own memory cache, without CACHE_URL) within this time.
+EMBED_ORIGINS_CACHE_SECONDS = 60
+EMBED_ORIGINS_CACHE_KEY = "accounts:embed-origins"
+
 
 def api_key_hash(raw_key: str) -> str:
     # Keys are 256 random bits, so a fast hash is enough: there is nothing to brute-force.
@@ -25,7 +34,9 @@ def api_key_hash(raw_key: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, name: str, by: User, rate_limit_per_minute: int = 600) -> tuple[PartnerApiKey, str]:
+def api_key_create(
+    *, name: str, by: User, rate_limit_per_minute: int = 600, embed_origins: list[str] | None = None
+) -> tuple[PartnerApiKey, str]:
     """Issue a partner key; the raw key is returned once and never stored."""
     user_require(by, Action.MANAGE_API_KEYS)
     raw_key = secrets.token_urlsafe(32)
@@ -35,9 +46,11 @@ def api_key_create(*, name: str, by: User, rate_limit_per_minute: int = 600) -> 
         hashed_key=api_key_hash(raw_key),
         rate_limit_per_minute=rate_limit_per_minute,
         created_by=by,
+        embed_origins=embed_origins_clean(embed_origins or []),
     )
     key.full_clean()
     key.save()
+    _embed_origins_forget_on_commit()
     return key, raw_key
 
 
@@ -49,7 +62,69 @@ def api_key_revoke(*, key: PartnerApiKey, by: User) -> PartnerApiKey:
         key.save(update_fields=["revoked_at"])
         hashed_key = key.hashed_key
         transaction.on_commit(lambda: api_key_forget(hashed_key=hashed_key), robust=True)
+        _embed_origins_forget_on_commit()
     return key
+
+
+def embed_origins_clean(origins: list[str]) -> list[str]:
+    """Origins as browsers send them (`https://partner.example[:port]`, lower case, no path),
+    without repeats; anything else is refused with the offending line named."""
+    cleaned = []
+    for given in origins:
+        origin = given.strip().rstrip("/").lower()
+        if not origin:
+            continue
+        try:
+            parts = urlsplit(origin)
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        if (
+            parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.path or parts.query or parts.fragment or parts.username or parts.password
+        ):
+            raise ValidationError(
+                f"{given.strip()!r} is not an origin; write the scheme and host only, e.g. https://partner.example.",
+                code="invalid_embed_origin",
+            )
+        normal = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port is not None else "")
+        if normal not in cleaned:
+            cleaned.append(normal)
+    return cleaned
+
+
+@transaction.atomic
+def api_key_set_embed_origins(*, key: PartnerApiKey, origins: list[str], by: User) -> PartnerApiKey:
+    """Choose which partner sites may show the embeddable live blog (frame it and open its socket)."""
+    user_require(by, Action.MANAGE_API_KEYS)
+    key.embed_origins = embed_origins_clean(origins)
+    key.save(update_fields=["embed_origins"])
+    _embed_origins_forget_on_commit()
+    return key
+
+
+def embed_origins_allowed() -> frozenset[str]:
+    """Every origin an active partner key may embed on: what `frame-ancestors` and the socket's
+    Origin check admit. Cached, so neither asks the database per request."""
+    try:
+        origins = cache.get(EMBED_ORIGINS_CACHE_KEY)
+    except (redis.RedisError, OSError):
+        origins = None  # a shared cache that is away costs a query, never a refused partner
+    if origins is None:
+        origins = sorted(
+            {origin for listed in PartnerApiKey.objects.filter(revoked_at__isnull=True)
+             .values_list("embed_origins", flat=True) for origin in listed}
+        )
+        try:
+            cache.set(EMBED_ORIGINS_CACHE_KEY, origins, EMBED_ORIGINS_CACHE_SECONDS)
+        except (redis.RedisError, OSError):
+            pass
+    return frozenset(origins)
+
+
+def _embed_origins_forget_on_commit() -> None:
+    # robust: a cache that is away must not undo the saved change; the entry expires anyway.
+    transaction.on_commit(lambda: cache.delete(EMBED_ORIGINS_CACHE_KEY), robust=True)
 
 
 def api_key_find(*, raw_key: str) -> PartnerApiKey | None:

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from liveblog import views
+from liveblog import embed, views
 from liveblog.feeds import EventFeed
 
 app_name = "liveblog"
@@ -14,4 +14,6 @@ urlpatterns = [
     path("live/<slug:slug>/posts/<int:pk>/", views.post_detail, name="post-detail"),
     path("live/<slug:slug>/feed/", require_safe(EventFeed()), name="event-feed"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker-detail"),
+    path("live/<slug:slug>/embed/", embed.event_embed, name="event-embed"),
+    path("embed.js", embed.embed_script, name="embed-script"),
 ]
