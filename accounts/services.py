@@ -183,3 +183,21 @@ def user_clear_role(*, user: User, by: User | None) -> User:
 
 def _roles_remove(user: User) -> None:
     user.groups.remove(*Group.objects.filter(name__in=Role.values))
+
+
+@transaction.atomic
+def user_set_byline(*, user: User, display_name: str, job_title: str, by: User) -> User:
+    """Set the name and job title readers see in a journalist's bylines (their own, or by an admin)."""
+    if by.pk != user.pk:
+        user_require(by, Action.MANAGE_USERS)
+    user.display_name, user.job_title = display_name.strip(), job_title.strip()
+    if not user.display_name:
+        raise ValidationError("Write the name readers will see in your bylines.", code="display_name_missing")
+    user.full_clean()
+    user.save(update_fields=["display_name", "job_title"])
+    return user
+
+
+def user_has_byline(user: User) -> bool:
+    """Whether `user`'s posts would be signed with a real name, never a username."""
+    return bool(user.display_name.strip())

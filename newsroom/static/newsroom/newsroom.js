@@ -36,6 +36,23 @@
     });
   }
 
+  // A preview shows the whole post: its frame grows (or shrinks) to the post's height.
+  function fitPreview(frame) {
+    var doc = frame.contentDocument;
+    if (!doc || !doc.documentElement) return;
+    frame.style.height = Math.max(96, Math.ceil(doc.documentElement.getBoundingClientRect().height) + 4) + "px";
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("iframe.nr-preview"), function (frame) {
+    frame.addEventListener("load", function () {
+      fitPreview(frame);
+      var doc = frame.contentDocument;
+      if (doc && doc.body && "ResizeObserver" in window) {
+        new ResizeObserver(function () { fitPreview(frame); }).observe(doc.body);
+      }
+    });
+    fitPreview(frame);
+  });
+
   if (!root || !streamBox || !window.WebSocket) {
     setStatus("Reload to see colleagues' posts.", "off");
     return;
