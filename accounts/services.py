@@ -103,18 +103,23 @@ def api_key_set_embed_origins(*, key: PartnerApiKey, origins: list[str], by: Use
     return key
 
 
+def embed_origins_listed() -> frozenset[str]:
+    """Every origin an active partner key may embed on, read now: the embed page's
+    `frame-ancestors` (one small query; the page itself is cached downstream)."""
+    listed = PartnerApiKey.objects.filter(revoked_at__isnull=True).values_list("embed_origins", flat=True)
+    return frozenset(origin for origins in listed for origin in origins)
+
+
 def embed_origins_allowed() -> frozenset[str]:
-    """Every origin an active partner key may embed on: what `frame-ancestors` and the socket's
-    Origin check admit. Cached, so neither asks the database per request."""
+    """The same origins for the socket's Origin check, cached so that handshakes from foreign
+    origins cannot each cost a query. A change clears the cache; a per-process cache (no
+    CACHE_URL) in other processes catches up within EMBED_ORIGINS_CACHE_SECONDS."""
     try:
         origins = cache.get(EMBED_ORIGINS_CACHE_KEY)
     except (redis.RedisError, OSError):
         origins = None  # a shared cache that is away costs a query, never a refused partner
     if origins is None:
-        origins = sorted(
-            {origin for listed in PartnerApiKey.objects.filter(revoked_at__isnull=True)
-             .values_list("embed_origins", flat=True) for origin in listed}
-        )
+        origins = sorted(embed_origins_listed())
         try:
             cache.set(EMBED_ORIGINS_CACHE_KEY, origins, EMBED_ORIGINS_CACHE_SECONDS)
         except (redis.RedisError, OSError):

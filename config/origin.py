@@ -33,11 +33,12 @@ READER_STREAM_PATH = "/ws/events/"
 
 
 class AdmitEmbedOrigins:
-    """Sockets from a site a partner key may embed on go straight in; all others meet `checked`.
+    """Sockets from a site a partner key may embed on go straight in; all others meet `checked`
+    (an OriginValidator: our own hosts).
 
-    The embed's iframe is on our own origin, so its socket passes the host check anyway; this
-    is for a partner page that opens the stream itself, from an origin its key lists
-    (accounts.services.embed_origins_allowed, cached, so a handshake rarely costs a query).
+    The embed's iframe is on our own origin, so its socket passes the host check and never
+    asks for the partner list; this is for a partner page that opens the stream itself, from
+    an origin its key lists (accounts.services.embed_origins_allowed, cached).
     """
 
     def __init__(self, application, *, checked):
@@ -48,8 +49,10 @@ class AdmitEmbedOrigins:
         origin = next((value for name, value in scope.get("headers", []) if name == b"origin"), None)
         # Only the public stream: the newsroom socket carries a journalist's session.
         is_reader_stream = scope.get("path", "").startswith(READER_STREAM_PATH)
-        if is_reader_stream and origin is not None and origin.decode("latin1").lower() in await _embed_origins():
-            return await self.application(scope, receive, send)
+        if is_reader_stream and origin is not None:
+            text = origin.decode("latin1")
+            if not self.checked.valid_origin(urlparse(text)) and text.lower() in await _embed_origins():
+                return await self.application(scope, receive, send)
         return await self.checked(scope, receive, send)
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from accounts.services import embed_origins_allowed
+from accounts.services import embed_origins_listed
 from liveblog.models import Event
 from liveblog.selectors import event_stream_page
 
@@ -23,7 +23,7 @@ EMBED_SCRIPT_MAX_AGE = 3600
 
 
 def frame_ancestors() -> str:
-    return " ".join(["'self'", *sorted(embed_origins_allowed())])
+    return " ".join(["'self'", *sorted(embed_origins_listed())])
 
 
 @require_safe
