@@ -7,9 +7,11 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from axe_playwright_python.async_playwright import Axe
 
 from accounts.models import User
 from accounts.services import api_key_create
+from tests.browser.test_accessibility import violations
 from tests.helpers import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,3 +123,11 @@ async def test_a_site_no_partner_key_lists_is_refused_framing(
 
     assert await frame.query_selector("#event") is None
     assert "Only for partners" not in await frame.content()
+
+
+async def test_embed_page_has_no_accessibility_violations(page, live_server_url, in_thread, editor, event):
+    await in_thread(publish, event, editor, "Leaders arrive", body="The first leaders are on screen.")
+
+    await page.goto(f"{live_server_url}/live/{event.slug}/embed/#accent=%23123456")
+
+    assert violations(await Axe().run(page)) == []

@@ -1,9 +1,12 @@
 """The embeddable live blog: /embed.js, the framed page, and which partner sites may show it."""
 
+from io import StringIO
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import PartnerApiKey, User
@@ -199,3 +202,19 @@ async def test_a_revoked_partner_site_can_no_longer_open_the_socket(admin_user, 
     _, connected, _ = await connect(event.slug, origin=(b"origin", PARTNER.encode()))
 
     assert not connected
+
+
+def test_key_issued_from_the_command_line_lists_its_embed_origins(admin_user, client, event):
+    call_command("api_key_create", "Partner Daily", "--embed-origin", PARTNER, "--embed-origin",
+                 "http://127.0.0.1:8161", stdout=StringIO(), stderr=StringIO())
+
+    assert PartnerApiKey.objects.get().embed_origins == [PARTNER, "http://127.0.0.1:8161"]
+    assert frame_ancestors(client.get(embed_url(event))) == ["'self'", "http://127.0.0.1:8161", PARTNER]
+
+
+def test_command_line_refuses_a_bad_embed_origin_and_issues_no_key(admin_user):
+    with pytest.raises(CommandError, match="is not an origin"):
+        call_command("api_key_create", "Partner Daily", "--embed-origin", "partner.example",
+                     stdout=StringIO(), stderr=StringIO())
+
+    assert not PartnerApiKey.objects.exists()
