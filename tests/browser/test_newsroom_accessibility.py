@@ -2,8 +2,11 @@
 stream sit side by side at 1280×900, the preview shows the whole post, and axe-core finds
 no violation on any newsroom screen."""
 
+from datetime import timedelta
+
 import pytest
 from axe_playwright_python.async_playwright import Axe
+from django.utils import timezone
 
 from accounts.models import User
 from liveblog import services
@@ -28,9 +31,18 @@ async def sign_in(browser, live_server_url, username, viewport=None):
 
 
 def _newsroom_world(editor, event):
+    """A stream with a post in every state and flag the newsroom shows."""
     give_real_password(editor)
     published = publish(event, editor, "Leaders arrive", body="The first leaders are on screen.")
     services.post_create_draft(event=event, by=editor, headline="Draft on troops", body="Notes")
+    later = services.post_create_draft(event=event, by=editor, headline="Scheduled recap", body="Recap")
+    services.post_schedule(post=later, by=editor, at=timezone.now() + timedelta(hours=2))
+    pinned = publish(event, editor, "Pinned summary", body="What we know.")
+    services.post_set_pinned(post=pinned, by=editor, is_pinned=True)
+    key = publish(event, editor, "Ceasefire agreed", body="Key moment.", kind="breaking")
+    services.post_set_key_event(post=key, by=editor, is_key_event=True)
+    wrong = publish(event, editor, "Posted in error", body="Oops.")
+    services.post_retract(post=wrong, by=editor, note="Wrong event")
     services.event_set_key_points(event=event, points=["Leaders meet"], by=editor)
     return published
 
