@@ -73,11 +73,14 @@ def test_embed_page_may_be_framed_by_partner_sites_only(client, event, admin_use
 
 def test_embed_page_is_the_same_for_a_journalist_and_a_reader(client, event, editor, publish):
     publish("Leaders arrive")
-    anonymous = client.get(embed_url(event)).content
+    anonymous = client.get(embed_url(event))
     client.force_login(editor)
+    signed_in = client.get(embed_url(event))
 
-    assert client.get(embed_url(event)).content == anonymous
-    assert b"csrfmiddlewaretoken" not in anonymous
+    assert signed_in.content == anonymous.content
+    assert b"csrfmiddlewaretoken" not in anonymous.content
+    # Nothing read the session, so a shared cache may hand one copy to everyone.
+    assert "Cookie" not in signed_in.get("Vary", "") and not signed_in.cookies
 
 
 def test_embed_page_reads_a_fixed_number_of_queries(client, event, publish, django_assert_max_num_queries):
