@@ -39,6 +39,9 @@
     });
   }
 
-  var scripts = document.querySelectorAll("script[data-event][src$='/embed.js']");
+  // The tag running now, and any others on the page (a page may embed several events; each
+  // tag is embedded once, however many copies of the script run).
+  if (document.currentScript && document.currentScript.dataset.event) embed(document.currentScript);
+  var scripts = document.querySelectorAll("script[data-event][src*='/embed.js']");
   for (var i = 0; i < scripts.length; i++) embed(scripts[i]);
 })();
