@@ -12,8 +12,10 @@ from accounts.roles import Action, user_may, user_role
 from accounts.services import (
     api_key_create,
     api_key_revoke,
+    api_key_set_embed_origins,
     byline_announce,
     byline_state,
+    embed_origins_clean,
     user_clear_role,
     user_set_role,
 )
@@ -120,20 +122,53 @@ class UserAdmin(BaseUserAdmin):
         self._set_role(request, queryset, None)
 
 
+class EmbedOriginsField(forms.CharField):
+    """One origin a line in a text box; a list of clean origins in cleaned_data."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 60})
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False, label="Embed origins",
+            help_text="Sites that may show the embeddable live blog, one origin a line, e.g. https://partner.example.",
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def clean(self, value):
+        return embed_origins_clean(super().clean(value).splitlines())
+
+
 class ApiKeyCreateForm(forms.ModelForm):
+    embed_origins = EmbedOriginsField()
+
     class Meta:
         model = PartnerApiKey
-        fields = ("name", "rate_limit_per_minute")
+        fields = ("name", "rate_limit_per_minute", "embed_origins")
+
+
+class ApiKeyEmbedOriginsForm(forms.ModelForm):
+    """A key's only editable detail: where it may be embedded (saved by the service)."""
+
+    embed_origins = EmbedOriginsField()
+
+    class Meta:
+        model = PartnerApiKey
+        fields = ("embed_origins",)
 
 
 @admin.register(PartnerApiKey)
 class PartnerApiKeyAdmin(admin.ModelAdmin):
     """Keys are issued by accounts.services: the raw key is shown once, then only its prefix."""
 
-    list_display = ("name", "prefix", "rate_limit_per_minute", "created_at", "created_by", "revoked_at")
+    list_display = ("name", "prefix", "rate_limit_per_minute", "embed_origins", "created_at", "created_by",
+                    "revoked_at")
     list_filter = ("revoked_at",)
     readonly_fields = ("name", "prefix", "rate_limit_per_minute", "created_at", "created_by", "revoked_at")
-    fields = readonly_fields
+    fields = (*readonly_fields, "embed_origins")
+    form = ApiKeyEmbedOriginsForm
     actions = ["revoke"]
 
     def _may_manage(self, request) -> bool:
@@ -149,11 +184,15 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
         return self._may_manage(request)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # Only the embed origins change; name, limit and the key itself are fixed at issue.
+        return self._may_manage(request)
 
     def has_delete_permission(self, request, obj=None):
         # Revoked keys stay listed for the record.
         return False
+
+    def save_model(self, request, obj, form, change):
+        api_key_set_embed_origins(key=obj, origins=form.cleaned_data["embed_origins"], by=request.user)
 
     def has_revoke_permission(self, request):
         return self._may_manage(request)
@@ -166,6 +205,7 @@ class PartnerApiKeyAdmin(admin.ModelAdmin):
             key, raw_key = api_key_create(
                 name=form.cleaned_data["name"], by=request.user,
                 rate_limit_per_minute=form.cleaned_data["rate_limit_per_minute"],
+                embed_origins=form.cleaned_data["embed_origins"],
             )
             self.log_addition(request, key, [{"added": {}}])
             response = TemplateResponse(

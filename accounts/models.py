@@ -40,6 +40,12 @@ class PartnerApiKey(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Origins ("https://partner.example") whose pages may frame the embeddable live blog and
+    # open its socket; a JSON list so the embedded SQLite default stores it too.
+    embed_origins = models.JSONField(
+        default=list, blank=True,
+        help_text="Sites that may embed the live blog, one origin a line, e.g. https://partner.example.",
+    )
 
     class Meta:
         verbose_name = "partner API key"

@@ -5,6 +5,8 @@ Installed as Django's default site by `config.apps.NewsroomAdminConfig`, so
 """
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.urls import path, reverse
 
 from accounts.forms import NewsroomAuthenticationForm
 from accounts.roles import is_newsroom_member
@@ -26,3 +28,21 @@ class NewsroomAdminSite(admin.AdminSite):
         """
         user = request.user
         return user.is_active and (user.is_staff or is_newsroom_member(user))
+
+    def get_urls(self):
+        from newsroom import (
+            views as newsroom_views,  # the newsroom imports models: not before apps load
+        )
+
+        return [
+            path("newsroom/", self.admin_view(newsroom_views.event_list), name="newsroom-events"),
+            path("newsroom/byline/", self.admin_view(newsroom_views.byline), name="newsroom-byline"),
+            *super().get_urls(),
+        ]
+
+    def login(self, request, extra_context=None):
+        """Signing in lands on the newsroom's event list, not the admin index (unless the
+        sign-in was asked for on the way to another page)."""
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            extra_context = {REDIRECT_FIELD_NAME: reverse("admin:newsroom-events"), **(extra_context or {})}
+        return super().login(request, extra_context)

@@ -12,7 +12,7 @@ django_http = get_asgi_application()  # set Django up before importing consumers
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from config.origin import RefuseMalformedOrigin  # noqa: E402
+from config.origin import AdmitEmbedOrigins, RefuseMalformedOrigin  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from liveblog.api.fastpath import NotModifiedFastPath  # noqa: E402
 from liveblog.scheduler import LifespanScheduler  # noqa: E402
@@ -21,8 +21,12 @@ application = ProtocolTypeRouter(
     {
         # Unchanged polls of an event's posts get their 304 before Django's stack (fastpath.py).
         "http": NotModifiedFastPath(django_http),
-        # Browsers send Origin; a page on another site cannot open our socket.
-        "websocket": RefuseMalformedOrigin(AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))),
+        # Browsers send Origin; a page on another site cannot open our socket, unless a partner
+        # key lists that site as one the live blog is embedded on.
+        "websocket": RefuseMalformedOrigin(
+            AdmitEmbedOrigins(URLRouter(websocket_urlpatterns),
+                              checked=AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)))
+        ),
         "lifespan": LifespanScheduler(),
     }
 )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from liveblog import views
+from liveblog import embed, views
 
 app_name = "liveblog"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("live/<slug:slug>/posts/<int:pk>/", views.post_detail, name="post-detail"),
     path("live/<slug:slug>/feed/", views.event_feed, name="event-feed"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker-detail"),
+    path("live/<slug:slug>/embed/", embed.event_embed, name="event-embed"),
+    path("embed.js", embed.embed_script, name="embed-script"),
 ]

@@ -39,9 +39,11 @@ def local_datetime_field(label: str, help_text: str = "") -> forms.DateTimeField
 
 
 def newsroom_members():
-    """Everyone who can be credited in a byline: role holders and superusers."""
+    """Everyone who can be credited in a byline: role holders and superusers with a display
+    name (without one, the byline would show a username)."""
     return (
         User.objects.filter(Q(groups__name__in=Role.values) | Q(is_superuser=True), is_active=True)
+        .exclude(display_name="")
         .distinct()
         .order_by("display_name", "username")
     )
@@ -50,6 +52,18 @@ def newsroom_members():
 class AuthorsField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, user):
         return f"{user.byline_name}, {user.job_title}" if user.job_title else user.byline_name
+
+
+class BylineForm(forms.Form):
+    """What readers see in a journalist's bylines, asked for before their first post."""
+
+    display_name = forms.CharField(
+        max_length=120, label="Your name as readers see it",
+        help_text="Shown in every byline, e.g. “Ada Lovelace”.",
+    )
+    job_title = forms.CharField(
+        max_length=120, label="Job title", help_text="Shown after your name, e.g. “Diplomatic correspondent”.",
+    )
 
 
 class PostForm(forms.Form):

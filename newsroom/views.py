@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -16,20 +17,23 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import slugify
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import is_newsroom_member
+from accounts.services import user_has_byline, user_set_byline
 from liveblog import services
 from liveblog.markup import render_body
 from liveblog.models import Byline, Event, Post, PostImage, Quote, Revision, Speaker
 from liveblog.permissions import Action, EventPolicy, PostPolicy
 from liveblog.rendering import post_fragment
 from liveblog.sanitize import html_to_text
-from liveblog.selectors import posts_with_relations
+from liveblog.selectors import events_for_index, posts_with_relations
 from liveblog.services import StaleVersionError
 from newsroom.forms import (
+    BylineForm,
     ComposeForm,
     EditForm,
     EventForm,
@@ -95,6 +99,55 @@ def _newsroom_url(event: Event, post: Post | None = None) -> str:
 
 def _messages_of(error: ValidationError) -> list[str]:
     return list(error.messages)
+
+
+def _byline_first(request):
+    """Send a journalist without a display name to set one (and a job title) before writing,
+    so no byline ever shows a username; None when their byline is complete."""
+    if user_has_byline(request.user):
+        return None
+    messages.info(request, "Before your first post: the name and job title readers will see in your bylines.")
+    profile = reverse("admin:newsroom-byline")
+    return HttpResponseRedirect(f"{profile}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
+
+
+# The event list and the journalist's byline ------------------------------------------------------
+
+
+@require_GET
+def event_list(request):
+    """Where signing in lands: every event, live ones first, each a click from its newsroom."""
+    _newsroom_member(request.user)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Newsroom",
+        "events": list(events_for_index()),
+        "may_add_event": EventPolicy(request.user).can(Action.MANAGE_EVENTS),
+    }
+    return render(request, "newsroom/event_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def byline(request):
+    """The journalist's own name and job title, as their bylines show them."""
+    _newsroom_member(request.user)
+    user = request.user
+    next_url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        next_url = reverse("admin:newsroom-events")
+    form = BylineForm(request.POST or None,
+                      initial={"display_name": user.display_name, "job_title": user.job_title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_set_byline(user=user, by=user, **form.cleaned_data)
+        except ValidationError as refused:
+            form.add_error(None, _messages_of(refused))
+        else:
+            messages.success(request, f"Your bylines now read: {user.display_name}, {user.job_title}.")
+            return HttpResponseRedirect(next_url)
+    context = {**admin.site.each_context(request), "title": "Your byline", "form": form, "next_url": next_url}
+    return render(request, "newsroom/byline.html", context, status=400 if form.errors else 200)
 
 
 # The stream ----------------------------------------------------------------------------------
@@ -195,8 +248,10 @@ def _compose(request, event: Event, form: ComposeForm, quotes) -> Post:
 
 @require_http_methods(["GET", "POST"])
 def newsroom(request, event_id: int):
-    """The newsroom of one event: compose at the top, the stream below, live."""
+    """The newsroom of one event: compose beside the stream (above it on narrow screens), live."""
     event = _event_for(request, event_id)
+    if (ask := _byline_first(request)) is not None:
+        return ask
     if request.method == "POST":
         EventPolicy(request.user, event).require(Action.CREATE_DRAFT)
         form = ComposeForm(request.POST, request.FILES)
@@ -360,6 +415,8 @@ def _edit_save(request, post: Post, data: dict) -> Post:
 @require_http_methods(["GET", "POST"])
 def post_edit(request, event_id: int, post_id: int):
     event = _event_for(request, event_id)
+    if (ask := _byline_first(request)) is not None:
+        return ask
     post = _post_for(event, post_id)
     if request.method == "GET":
         return _post_page(request, event, post, form=EditForm(initial=_edit_initial(post)))

@@ -10,7 +10,9 @@ from tests.conftest import make_user
 
 @pytest.fixture
 def superuser(db):
-    return User.objects.create_superuser(username="boss", password="correct horse battery staple")
+    # A byline already set: test_byline.py covers the one a fresh createsuperuser lacks.
+    return User.objects.create_superuser(username="boss", password="correct horse battery staple",
+                                         display_name="Bo Boss", job_title="Editor in chief")
 
 
 @pytest.fixture

@@ -36,6 +36,42 @@
     });
   }
 
+  // The speaker autocomplete (select2) draws its own boxes; give them the field's label as their
+  // name, which screen readers otherwise miss while nothing is picked.
+  function nameAutocompletes() {
+    Array.prototype.forEach.call(document.querySelectorAll("select.admin-autocomplete"), function (select) {
+      var label = document.querySelector("label[for='" + select.id + "']");
+      var box = select.parentNode.querySelector(".select2-selection");
+      var choice = select.parentNode.querySelector(".select2-selection__rendered");
+      if (!label || !box || box.dataset.named) return;
+      label.id = label.id || select.id + "-label";
+      box.dataset.named = "1";
+      // aria-labelledby wins over aria-label; select2's own points at the (empty) choice only.
+      box.setAttribute("aria-labelledby", label.id + (choice && choice.id ? " " + choice.id : ""));
+      if (choice) choice.setAttribute("aria-labelledby", label.id + (choice.id ? " " + choice.id : ""));
+    });
+  }
+  // Django's autocomplete.js sets select2 up when the document is ready; this runs after it.
+  if (window.django && window.django.jQuery) window.django.jQuery(nameAutocompletes);
+  window.addEventListener("load", nameAutocompletes);
+
+  // A preview shows the whole post: its frame grows (or shrinks) to the post's height.
+  function fitPreview(frame) {
+    var doc = frame.contentDocument;
+    if (!doc || !doc.documentElement) return;
+    frame.style.height = Math.max(96, Math.ceil(doc.documentElement.getBoundingClientRect().height) + 4) + "px";
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("iframe.nr-preview"), function (frame) {
+    frame.addEventListener("load", function () {
+      fitPreview(frame);
+      var doc = frame.contentDocument;
+      if (doc && doc.body && "ResizeObserver" in window) {
+        new ResizeObserver(function () { fitPreview(frame); }).observe(doc.body);
+      }
+    });
+    fitPreview(frame);
+  });
+
   if (!root || !streamBox || !window.WebSocket) {
     setStatus("Reload to see colleagues' posts.", "off");
     return;
