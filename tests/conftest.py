@@ -129,3 +129,16 @@ def speaker(editor):
 def publish(editor, event):
     """`helpers.publish` as the editor, on the event: `publish("Headline", body=..., quotes=...)`."""
     return functools.partial(helpers.publish, event, editor)
+
+
+# Test directories that run the app in its production shape, which serves hashed static files.
+PRODUCTION_SHAPE_TESTS = frozenset({"faults", "cluster", "deploy"})
+
+
+def pytest_collection_finish(session):
+    """collectstatic before the first test, outside any test's timeout: on a busy machine it takes
+    minutes, which would otherwise be charged to whichever production-shape test ran first."""
+    if any(PRODUCTION_SHAPE_TESTS & set(item.path.parts) for item in session.items):
+        from tests.faults.harness import collect_static
+
+        collect_static()
