@@ -190,7 +190,7 @@ STORAGES = {
 # Pictures go through Django's storage API: the filesystem (MEDIA_ROOT, served by nginx) by
 # default; MEDIA_STORAGE=s3 keeps them in S3-compatible object storage instead, which every
 # host reads alike (pip install 'liveblog[s3]'; docs/operations.md, "Production shape").
-MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="") or "filesystem"
 if MEDIA_STORAGE == "s3":
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",

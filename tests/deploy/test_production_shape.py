@@ -10,9 +10,11 @@ import io
 import json
 import os
 import re
+import signal
 import socket
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import websockets
@@ -226,3 +228,39 @@ def test_a_journalist_signs_in_to_the_admin_and_publishes_a_picture_through_the_
     assert uploaded, "the uploaded picture is on the live page"
     status, headers, _ = request(prod, "GET", uploaded.group(1))
     assert status == 200 and headers["Content-Type"] == "image/png"
+
+
+def session_processes(session_id: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id:  # field 6 of stat, the session id
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def port_answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_ctrl_c_stops_everything_make_prod_started(prod):
+    # Last in this module: it stops the shape the tests above used. Ctrl-C in a terminal sends
+    # SIGINT to the whole foreground group, the supervisor and its children alike.
+    app_port = int(prod.env["LIVEBLOG_APP_PORT"])
+    assert len(session_processes(prod.process.pid)) >= 5, "supervisor, nginx, uvicorn and its workers, scheduler"
+    os.killpg(prod.process.pid, signal.SIGINT)
+
+    assert prod.process.wait(timeout=30) == 0
+    assert "prod: stopping" in prod.output()
+    assert not port_answers(prod.http_port) and not port_answers(app_port)
+    deadline = time.monotonic() + 10
+    while session_processes(prod.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert session_processes(prod.process.pid) == []
