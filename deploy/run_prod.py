@@ -193,6 +193,10 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
@@ -204,8 +208,10 @@ def main() -> int:
     runtime = Path(tempfile.mkdtemp(prefix="liveblog-prod-"))
     runtime.chmod(0o755)  # nginx's workers buffer uploads in here
     supervisor = Supervisor(env)
-    # SIGTERM (from a test, or systemd) shuts down the same way as Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # SIGTERM (from a test, or systemd) shuts down the same way as Ctrl-C; SIGINT is set too, since
+    # a shell starting us in the background hands it down ignored.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _interrupt)
     try:
         _database_ensure(env["DATABASE_URL"])
         supervisor.run_step("manage.py", "migrate", "--noinput", "--verbosity", "0")
