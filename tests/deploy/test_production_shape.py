@@ -165,10 +165,13 @@ class Browser:
     def __init__(self, shape):
         self.shape = shape
         self.cookies: dict[str, str] = {}
+        self.spoofed: str | None = None  # an X-Forwarded-For of the client's own invention
 
     def go(self, method: str, path: str, fields: dict | None = None, *, files: dict | None = None):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Accept-Encoding": "gzip"}
         body = None
+        if self.spoofed:
+            headers["X-Forwarded-For"] = self.spoofed
         if method == "POST":
             headers["Origin"] = self.shape.base_url
             headers["Referer"] = self.shape.base_url + path
@@ -228,6 +231,28 @@ def test_a_journalist_signs_in_to_the_admin_and_publishes_a_picture_through_the_
     assert uploaded, "the uploaded picture is on the live page"
     status, headers, _ = request(prod, "GET", uploaded.group(1))
     assert status == 200 and headers["Content-Type"] == "image/png"
+
+
+def test_a_client_cannot_choose_its_address_by_sending_x_forwarded_for(prod):
+    # After this test 127.0.0.1 may not sign in for 15 minutes: it runs after the admin test.
+    # nginx replaces the header with the connecting address, so five failed sign-ins, each
+    # claiming another address, still count against this one client.
+    for attempt in range(5):
+        browser = Browser(prod)
+        _, _, page = browser.go("GET", "/admin/login/")
+        browser.spoofed = f"203.0.113.{attempt + 1}"
+        status, _, page = browser.go("POST", "/admin/login/", {
+            "csrfmiddlewaretoken": browser.form_token(page), "username": f"guess{attempt}", "password": "wrong",
+        })
+        assert status == 200 and "Please enter the correct username and password" in page
+
+    browser = Browser(prod)
+    _, _, page = browser.go("GET", "/admin/login/")
+    browser.spoofed = "198.51.100.77"
+    status, _, page = browser.go("POST", "/admin/login/", {
+        "csrfmiddlewaretoken": browser.form_token(page), "username": "guess-again", "password": "wrong",
+    })
+    assert "Too many failed sign-in attempts" in page
 
 
 def session_processes(session_id: int) -> list[int]:
