@@ -5,6 +5,7 @@ web and background commands, the same environment, and a restart policy and heal
 import importlib.util
 import re
 import shlex
+import subprocess
 
 import pytest
 import yaml
@@ -103,3 +104,34 @@ def test_the_rendered_proxy_config_leaves_no_name_unfilled_and_keeps_nginx_varia
     assert "${" not in rendered
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in rendered
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in rendered
+
+
+# The http-level part of the official nginx image's own /etc/nginx/nginx.conf, which includes
+# the rendered template from conf.d/: a directive set in both would stop nginx from starting.
+IMAGE_MAIN_CONFIG = """
+pid {runtime}/nginx.pid;
+error_log stderr;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    keepalive_timeout 65;
+    include {site};
+}}
+"""
+
+
+def test_the_template_rendered_as_compose_renders_it_is_a_valid_nginx_config(tmp_path):
+    values = {name: value for name, value in SERVICES["nginx"]["environment"].items() if name.startswith("LIVEBLOG_")}
+    # nginx -t looks the upstream's host name up; "web" only exists on compose's network.
+    values["LIVEBLOG_UPSTREAM"] = values["LIVEBLOG_UPSTREAM"].replace("web:", "127.0.0.1:")
+    site = tmp_path / "default.conf"
+    site.write_text(run_prod.render_proxy_config(values))
+    main = tmp_path / "nginx.conf"
+    main.write_text(IMAGE_MAIN_CONFIG.format(runtime=tmp_path, site=site))
+
+    checked = subprocess.run(["nginx", "-t", "-q", "-p", str(tmp_path), "-c", str(main)],  # noqa: S603, S607
+                             capture_output=True, text=True, timeout=30, check=False)
+    assert checked.returncode == 0, checked.stderr
