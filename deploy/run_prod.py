@@ -151,7 +151,7 @@ class Supervisor:
 
     def start(self, name: str, command: list[str]) -> None:
         self.children[name] = subprocess.Popen(command, cwd=PROJECT, env=self.env,  # noqa: S603
-                                               preexec_fn=_die_with_parent)  # noqa: PLW1509
+                                               preexec_fn=_die_with_parent)
 
     def stop(self) -> None:
         """SIGTERM to everything still running (uvicorn stops its workers, nginx its own), then
