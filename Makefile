@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Readers send only tiny frames; compressing every fan-out frame per socket costs more CPU than it saves.
 UVICORN_WS_FLAGS := --ws-max-size 16384 --ws-per-message-deflate false
 
-.PHONY: run test lint bench bench-api bench-pages collectstatic clean
+.PHONY: run test lint bench bench-api bench-pages collectstatic clean prod test-prod
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed: install it and run make again."; exit 1; }
@@ -85,6 +85,17 @@ BENCH_PAGES_ARGS ?=
 bench-pages: $(VENV)/.installed-bench collectstatic
 	@command -v varnishd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq varnish >/dev/null; }
 	timeout --kill-after=30 1200 $(BIN)/python -m bench.pages $(BENCH_PAGES_ARGS)
+
+# `make prod`: the production shape from Debian packages, no Docker (deploy/run_prod.py): nginx on
+# http://127.0.0.1:8080, two uvicorn workers, the scheduler, the machine's PostgreSQL (database
+# liveblog_prod) and Redis, DEBUG=0, the demo loaded. Ctrl-C stops it all. docs/operations.md.
+prod: $(VENV)/.installed-run
+	$(BIN)/python deploy/run_prod.py
+
+# `make test-prod`: the smoke test of that shape through nginx, on its own PostgreSQL, Redis and free ports.
+test-prod: $(VENV)/.installed-test
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/deploy
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

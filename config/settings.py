@@ -184,7 +184,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # collectstatic names each file after a hash of its content and stores gzip and brotli copies
 # beside it; WhiteNoise then serves the hashed names with a far-future, immutable Cache-Control.
@@ -192,6 +192,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Pictures go through Django's storage API: the filesystem (MEDIA_ROOT, served by nginx) by
+# default; MEDIA_STORAGE=s3 keeps them in S3-compatible object storage instead, which every
+# host reads alike (pip install 'liveblog[s3]'; docs/operations.md, "Production shape").
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="") or "filesystem"
+if MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("MEDIA_S3_BUCKET"),
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+            # Pictures are public: plain URLs a CDN can cache, not signed ones that expire.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"MEDIA_STORAGE is {MEDIA_STORAGE!r}; use 'filesystem' or 's3'.")
 # In development the ASGI server serves static files straight from the source folders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG

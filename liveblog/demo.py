@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import user_create
-from liveblog import services
+from liveblog import demo_pictures, services
 from liveblog.models import Event, Post, Speaker
 
 
@@ -417,6 +417,29 @@ KEY_POINTS = [
 ]
 
 
+@dataclass(frozen=True)
+class Picture:
+    draw: object  # a demo_pictures function returning the drawn file
+    alt_text: str
+    caption: str
+
+
+# Post pictures, by the headline of the post they illustrate.
+PICTURES = {
+    "Leaders log on for Starmer's 'coalition of the willing' call": Picture(
+        demo_pictures.video_call_grid,
+        "A grid of 25 video tiles, one per leader on the call, the chair's tile in the middle "
+        "outlined in yellow",
+        "About 25 leaders joined the call, chaired from Downing Street (illustration)",
+    ),
+    "Macron joins as the virtual summit gets going": Picture(
+        demo_pictures.downing_street_door,
+        "The black front door of 10 Downing Street in its white frame, set in a brick wall",
+        "Downing Street, where the prime minister chaired the call (illustration)",
+    ),
+}
+
+
 def demo_load() -> tuple[Event, bool]:
     """Build the demo event, or return the one already there untouched: (event, created)."""
     with transaction.atomic():
@@ -452,6 +475,8 @@ def demo_load() -> tuple[Event, bool]:
                 authors=authors,
                 quotes=quotes,
             )
+            if item.headline in PICTURES:
+                post = _picture_add(post, PICTURES[item.headline], by=authors[0])
             published_at = now - timedelta(minutes=item.minutes_ago)
             post = services.post_publish(post=post, by=authors[0], at=published_at)
             if item.pinned:
@@ -468,20 +493,24 @@ def _journalist(journalist: Journalist) -> User:
     user = User.objects.filter(username=journalist.username).first()
     if user is not None:
         return user
-    return user_create(
+    user = user_create(
         username=journalist.username,
         display_name=journalist.display_name,
         job_title=journalist.job_title,
         role=Role.EDITOR,
         by=None,
     )
+    # No service sets an avatar (the admin's user form does); a new account has no public change.
+    user.avatar.save(*_portrait(journalist.display_name, journalist.username), save=False)
+    user.save(update_fields=["avatar"])
+    return user
 
 
 def _speaker(speaker: SpeakerData, *, by: User) -> Speaker:
     existing = Speaker.objects.filter(slug=speaker.slug).first()
     if existing is not None:
         return existing
-    return services.speaker_create(
+    created = services.speaker_create(
         name=speaker.name,
         slug=speaker.slug,
         role=speaker.role,
@@ -489,3 +518,20 @@ def _speaker(speaker: SpeakerData, *, by: User) -> Speaker:
         bio=speaker.bio,
         by=by,
     )
+    # Set before any post quotes them, so the photo is no public change (the admin's speaker
+    # form is the only other place a photo is set).
+    created.photo.save(*_portrait(speaker.name, speaker.slug), save=False)
+    created.save(update_fields=["photo"])
+    return created
+
+
+def _portrait(name: str, stem: str):
+    drawn = demo_pictures.portrait(name, file_stem=stem)
+    return drawn.name, drawn
+
+
+def _picture_add(post: Post, picture: Picture, *, by: User) -> Post:
+    """Attach a drawn picture to the draft, through the same checks as a journalist's upload."""
+    record = services.image_add(post=post, by=by, image=picture.draw(), alt_text=picture.alt_text,
+                                caption=picture.caption, credit="Liveblog demo")
+    return record.post

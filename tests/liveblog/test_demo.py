@@ -1,10 +1,12 @@
 """The demo loader: what it builds, that it builds it once, and that readers can see it."""
 
+import html
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import Role, User
 from liveblog import demo, services
@@ -167,3 +169,29 @@ def test_the_live_page_shows_the_demo(db, client):
     assert demo.EVENT_TITLE.replace("'", "&#x27;") in page
     assert "Volodymyr Zelensky" in page
     assert "peace must begin unconditionally" in page
+
+
+def test_demo_posts_speakers_and_journalists_carry_drawn_pictures_readers_can_see(db, client):
+    from PIL import Image
+
+    event, _ = demo.demo_load()
+    pictured = event.posts.filter(images__isnull=False).distinct()
+    assert pictured.count() == len(demo.PICTURES)
+    for post in pictured:
+        image = post.images.get()
+        assert image.alt_text and image.width == 1200 and image.height == 675
+        with Image.open(image.image) as drawn:
+            assert drawn.format == "JPEG"
+    assert all(speaker.photo for speaker in Speaker.objects.all())
+    assert all(user.avatar for user in User.objects.filter(username__startswith="demo."))
+
+    for post in pictured:
+        permalink = reverse("liveblog:post-detail", kwargs={"slug": event.slug, "pk": post.pk})
+        page = html.unescape(client.get(permalink).content.decode())
+        image = post.images.get()
+        assert image.image.url in page and image.alt_text in page
+
+
+def test_pictures_take_no_public_number_of_their_own(db):
+    event, _ = demo.demo_load()
+    assert not EventChange.objects.filter(event=event, action=EventChange.Action.POST_EDITED).exists()
