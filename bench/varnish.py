@@ -17,8 +17,9 @@ VCL = Path(__file__).resolve().parents[1] / "deploy" / "varnish" / "liveblog.vcl
 class Varnish:
     """varnishd in the foreground on its own port and working directory, over the repo's VCL."""
 
-    def __init__(self, port: int, backend_port: int):
+    def __init__(self, port: int, backend_port: int, parameters: dict | None = None):
         self.port = port
+        self.parameters = parameters or {}
         self.workdir = Path(tempfile.mkdtemp(prefix="liveblog-varnish-"))
         self.vcl = self.workdir / "liveblog.vcl"
         # The one thing that differs from deploy/: where the origin listens.
@@ -32,7 +33,8 @@ class Varnish:
         os.chmod(self.workdir, 0o755)  # noqa: S103 - varnishd drops to its own user and must read the VCL
         self.process = subprocess.Popen(  # noqa: S603 - our own fixed command
             [varnishd, "-F", "-n", str(self.workdir / "state"), "-a", f"127.0.0.1:{self.port}",
-             "-f", str(self.vcl), "-s", "malloc,256m", "-p", "thread_pool_max=2000"],
+             "-f", str(self.vcl), "-s", "malloc,256m", "-p", "thread_pool_max=2000",
+             *(part for name, value in self.parameters.items() for part in ("-p", f"{name}={value}"))],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         deadline = time.monotonic() + 30

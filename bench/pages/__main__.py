@@ -96,20 +96,21 @@ def load_rounds(wrk: str, args, event) -> list[dict]:
 
 
 async def poll(port: int, slug: str, start_seq: int, until: float, commits: dict, answers: list, errors: list):
-    """One partner: GET the after feed every 10 s with If-None-Match.
-
-    A connection per poll, as a client 10 s apart gets: Varnish closes idle connections after 5 s.
-    """
+    """One partner: GET the after feed every 10 s with If-None-Match, on a kept-alive connection
+    (Varnish runs with timeout_idle above the interval here; a closed one is opened again)."""
     await asyncio.sleep(random.uniform(0, POLL_INTERVAL))  # noqa: S311 - spreading start times
-    after, etag = start_seq, None
+    after, etag, connection = start_seq, None, None
     loop = asyncio.get_running_loop()
     while loop.time() < until:
         sent = time.time()
         try:
-            status, headers, body = await _get(port, f"/api/v1/events/{slug}/posts/?after={after}", etag)
+            if connection is None:
+                connection = await asyncio.open_connection("127.0.0.1", port)
+            status, headers, body = await _get(*connection, f"/api/v1/events/{slug}/posts/?after={after}", etag)
         except (OSError, asyncio.IncompleteReadError) as failure:
             errors.append(repr(failure))
-            await asyncio.sleep(POLL_INTERVAL)
+            connection = None
+            await asyncio.sleep(1.0)
             continue
         received = time.time()
         if status == 200:
@@ -121,30 +122,26 @@ async def poll(port: int, slug: str, start_seq: int, until: float, commits: dict
         lacking = [at for seq, at in list(commits.items()) if seq > after and at <= sent]
         answers.append((received, status, received - min(lacking) if lacking else 0.0))
         await asyncio.sleep(max(0.0, POLL_INTERVAL - (time.time() - sent)))
+    if connection is not None:
+        connection[1].close()
 
 
-async def _get(port: int, path: str, etag: str | None) -> tuple[int, dict, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        if etag:
-            request += f"If-None-Match: {etag}\r\n"
-        writer.write((request + "\r\n").encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        if "content-length" in headers:
-            body = await reader.readexactly(int(headers["content-length"]))
-        elif headers.get("transfer-encoding", "").lower() == "chunked":
-            body = b""
-            while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
-                body += (await reader.readexactly(size + 2))[:size]
-            await reader.readuntil(b"\r\n")
-        else:
-            body = await reader.read()
-        return int(lines[0].split()[1]), headers, body
-    finally:
-        writer.close()
+async def _get(reader, writer, path: str, etag: str | None) -> tuple[int, dict, bytes]:
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if etag:
+        request += f"If-None-Match: {etag}\r\n"
+    writer.write((request + "\r\n").encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    else:  # chunked
+        body = b""
+        while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+            body += (await reader.readexactly(size + 2))[:size]
+        await reader.readuntil(b"\r\n")
+    return int(lines[0].split()[1]), headers, body
 
 
 def publish_loop(event, editor, until: float, commits: dict) -> None:
@@ -162,7 +159,8 @@ def publish_loop(event, editor, until: float, commits: dict) -> None:
 async def polling_round(args, event, editor) -> dict:
     os.environ["RENDER_CACHE"] = "1"
     server = Server(args.port, [])
-    varnish = Varnish(args.varnish_port, args.port)
+    # Partners poll every 10 s on kept-alive connections: Varnish must not close them at its 5 s default.
+    varnish = Varnish(args.varnish_port, args.port, parameters={"timeout_idle": "20"})
     try:
         server.start()
         varnish.start()
