@@ -2,8 +2,10 @@
 
 The protocol is described in docs/live-protocol.md. Live changes arrive from
 the channel layer as ready text and go out untouched: no parsing, rendering or
-query per message. The database is read only to resolve the event at connect
-and to answer a resume (or fill a gap, which the lock makes rare).
+query per message. Frames from the reader are parsed on the event loop, with no
+thread hop. The database is read only when memory cannot answer: a slug not
+resolved in the last EVENT_ID_SECONDS, and a resume or gap fill that reaches
+back further than the hub's recent changes (liveblog/fanout.py).
 
 Fan-out cost: a live page can have thousands of readers per process, so the
 consumer does not take a layer channel of its own. It joins the process's
@@ -19,14 +21,16 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.db.models.signals import post_delete, post_save
 
 from liveblog.broadcast import event_group
-from liveblog.fanout import hub_for
+from liveblog.fanout import hub_for, reader_db
 from liveblog.models import Event
 from liveblog.selectors import event_changes_after
 
@@ -40,15 +44,74 @@ CLOSE_TOO_LARGE = 1009
 # Far beyond any event's seq, and inside PostgreSQL's bigint: a bigger "after" is a mistake.
 MAX_SEQ = 2**53
 
+# A slug resolved at a connect is trusted this long by the process's later connects. An
+# edit or delete in this process forgets it at once; other processes learn within this.
+EVENT_ID_SECONDS = 30.0
+# Slugs remembered per process: live events at once, with room to spare.
+EVENT_ID_SLUGS = 1000
+
 logger = logging.getLogger(__name__)
 
 
-@database_sync_to_async
-def event_id_for_slug(slug: str) -> int | None:
+class EventIds:
+    """slug -> event id, remembered for a short while, so a reconnect storm of one event's
+    readers resolves its slug once per process instead of once per reader. Unknown slugs
+    are not remembered: an event created a moment ago must be reachable at once."""
+
+    def __init__(self, size: int = EVENT_ID_SLUGS):
+        self.size = size
+        self.ids: dict[str, tuple[int, float]] = {}
+
+    def get(self, slug: str) -> int | None:
+        found = self.ids.get(slug)
+        if found is None:
+            return None
+        event_id, expires = found
+        if expires < time.monotonic():
+            del self.ids[slug]
+            return None
+        return event_id
+
+    def remember(self, slug: str, event_id: int) -> None:
+        self.ids.pop(slug, None)
+        while len(self.ids) >= self.size:
+            del self.ids[next(iter(self.ids))]  # the oldest
+        self.ids[slug] = (event_id, time.monotonic() + EVENT_ID_SECONDS)
+
+    def forget(self, event_id: int) -> None:
+        for slug in [slug for slug, (known, _) in self.ids.items() if known == event_id]:
+            del self.ids[slug]
+
+
+event_ids = EventIds()
+
+
+def _forget_changed_event(sender, instance, update_fields=None, **kwargs):
+    # A change of seq alone (every public change takes one) keeps the slug.
+    if update_fields is not None and set(update_fields) == {"seq"}:
+        return
+    event_ids.forget(instance.pk)
+
+
+post_save.connect(_forget_changed_event, sender=Event, dispatch_uid="live-event-ids")
+post_delete.connect(_forget_changed_event, sender=Event, dispatch_uid="live-event-ids-delete")
+
+
+async def event_id_for_slug(slug: str) -> int | None:
+    event_id = event_ids.get(slug)
+    if event_id is None:
+        event_id = await event_id_from_database(slug)
+        if event_id is not None:
+            event_ids.remember(slug, event_id)
+    return event_id
+
+
+@reader_db
+def event_id_from_database(slug: str) -> int | None:
     return Event.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
-@database_sync_to_async
+@reader_db
 def changes_after(event_id: int, after: int, limit: int) -> tuple[int, list[tuple[int, str]]]:
     """The event's current seq and up to `limit` logged changes after `after`, in order."""
     current = Event.objects.filter(pk=event_id).values_list("seq", flat=True).first() or 0
@@ -98,9 +161,16 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             self.stop_live_changes()
 
     async def dispatch(self, message):
-        """Handle one message from the server (connect, a frame, disconnect) in the socket's turn."""
+        """Handle one message from the server (connect, a frame, disconnect) in the socket's turn.
+
+        Channels' own dispatch first closes stale database connections, a hop to asgiref's
+        thread for every frame a reader sends; this consumer's database work runs through
+        `reader_db`, which does that itself, so a frame is handled on the event loop."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
         async with self.turn:
-            await super().dispatch(message)
+            await handler(message)
 
     def hub_deliver(self, message) -> None:
         """Called by the fan-out hub for every change of the event, in order, for every socket."""
@@ -183,7 +253,7 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             return
         await self.replay(after, asked_by_reader=True)
 
-    async def replay(self, after: int, *, asked_by_reader: bool = False) -> None:
+    async def replay(self, after: int, *, asked_by_reader: bool = False, through: int | None = None) -> None:
         """Send every logged change after `after` that this socket has not sent yet.
 
         The socket joined the hub before any replay, and the writer sends live
@@ -191,7 +261,7 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         wait in the socket's queue; `forward` then drops the ones the log already
         covered. Nothing is lost and nothing is sent twice.
         """
-        current, changes = await changes_after(self.event_id, after, RESUME_LIMIT + 1)
+        current, changes = await self.changes_after(after, through=through)
         if asked_by_reader and (after > current or len(changes) > RESUME_LIMIT):
             await self.send(frame("reload", reason="unknown_seq" if after > current else "too_far_behind"))
             return
@@ -199,6 +269,15 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             self.last_seq = after
         for seq, text in changes[:RESUME_LIMIT]:
             await self.forward(seq, text)
+
+    async def changes_after(self, after: int, *, through: int | None = None) -> tuple[int, list[tuple[int, str]]]:
+        """The newest seq known and the changes after `after`: from the hub's memory when it
+        holds them all (and reaches `through`), else from the log."""
+        if self.hub is not None:
+            recent = self.hub.recent_changes(self.group, after, through=through)
+            if recent is not None:
+                return recent
+        return await changes_after(self.event_id, after, RESUME_LIMIT + 1)
 
     async def forward(self, seq: int, text: str) -> None:
         if self.last_seq is not None and seq <= self.last_seq:
@@ -211,13 +290,13 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         if message["type"] == "live.heartbeat":
             # The change log's seq now: catch this socket up if it is behind, then tell the reader.
             if self.last_seq is not None and seq > self.last_seq:
-                await self.replay(self.last_seq)
+                await self.replay(self.last_seq, through=seq)
             await self.send(text_data=message["text"])
             return
         if self.last_seq is not None and seq > self.last_seq + 1:
             # Two web processes' sends can cross in flight: fill the gap from the log
             # (rare, so the one query is not a per-message cost).
-            await self.replay(self.last_seq)
+            await self.replay(self.last_seq, through=seq - 1)
         await self.forward(seq, message["text"])
 
     async def disconnect(self, code):
