@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
@@ -145,8 +146,11 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Changes from the hub, waiting for the writer task.
-        self.live_changes: asyncio.Queue = asyncio.Queue()
+        # Changes from the hub, waiting for the writer task. A deque and one future to wake
+        # the writer, not an asyncio.Queue: the hub calls hub_deliver for every socket on every
+        # change, and the Queue's bookkeeping was a tenth of a worker's fan-out CPU (BENCHMARKS.md).
+        self.live_changes: deque = deque()
+        self.writer_waiting: asyncio.Future | None = None
         # Held while a frame from the reader is handled, and while the writer sends a change.
         self.turn = asyncio.Lock()
         self.hub = None
@@ -174,12 +178,19 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
 
     def hub_deliver(self, message) -> None:
         """Called by the fan-out hub for every change of the event, in order, for every socket."""
-        self.live_changes.put_nowait(message)
+        self.live_changes.append(message)
+        waiting = self.writer_waiting
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
     async def write_live_changes(self) -> None:
         """The socket's writer: sends each change from the hub once it is this socket's turn."""
         while True:
-            message = await self.live_changes.get()
+            if not self.live_changes:
+                self.writer_waiting = asyncio.get_running_loop().create_future()
+                await self.writer_waiting
+                self.writer_waiting = None
+            message = self.live_changes.popleft()
             async with self.turn:
                 try:
                     await self.live_change(message)
