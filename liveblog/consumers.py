@@ -26,6 +26,7 @@ from collections import deque
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.db.models.signals import post_delete, post_save
@@ -98,12 +99,21 @@ post_save.connect(_forget_changed_event, sender=Event, dispatch_uid="live-event-
 post_delete.connect(_forget_changed_event, sender=Event, dispatch_uid="live-event-ids-delete")
 
 
+# slug -> the lookup in flight: a storm's connects that all miss at once share one query.
+_lookups: dict[str, asyncio.Future] = {}
+
+
 async def event_id_for_slug(slug: str) -> int | None:
     event_id = event_ids.get(slug)
-    if event_id is None:
-        event_id = await event_id_from_database(slug)
-        if event_id is not None:
-            event_ids.remember(slug, event_id)
+    if event_id is not None:
+        return event_id
+    lookup = _lookups.get(slug)
+    if lookup is None:
+        lookup = _lookups[slug] = asyncio.ensure_future(event_id_from_database(slug))
+        lookup.add_done_callback(lambda _: _lookups.pop(slug, None))
+    event_id = await asyncio.shield(lookup)
+    if event_id is not None:
+        event_ids.remember(slug, event_id)
     return event_id
 
 
@@ -309,6 +319,12 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             # (rare, so the one query is not a per-message cost).
             await self.replay(self.last_seq, through=seq - 1)
         await self.forward(seq, message["text"])
+
+    async def websocket_disconnect(self, message):
+        # Channels' own closes stale database connections: a hop to asgiref's thread per
+        # socket closed, which a reconnect storm pays thousands of times; `reader_db` does it.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def disconnect(self, code):
         self.stop_live_changes()

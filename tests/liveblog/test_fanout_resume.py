@@ -1,6 +1,7 @@
 """Resumes answered from the fan-out hub's recent changes: the same frames as the log gives,
 without a query per reader, and from the log again once memory does not reach back far enough."""
 
+import asyncio
 import json
 
 import pytest
@@ -87,6 +88,20 @@ async def test_a_connect_for_a_known_slug_makes_no_query(editor, event, queries)
     assert connected and queries[before:] == []
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_readers_arriving_at_once_for_an_unresolved_slug_share_one_lookup(editor, event, queries):
+    await publish(event, editor, "Already out")
+    before = len(queries)
+    readers = await asyncio.gather(*(connect(event.slug, "after=0") for _ in range(20)))
+    for reader, connected, _ in readers:
+        assert connected
+        assert json.loads(await receive_text(reader))["post"]["headline"] == "Already out"
+
+    slug_lookups = [sql for sql in queries[before:] if 'WHERE "liveblog_event"."slug" = ' in sql]
+    assert len(slug_lookups) == 1, slug_lookups
+    for reader, _, _ in readers:
+        await reader.disconnect()
 
 
 async def test_a_new_change_still_reaches_a_reader_whose_resume_came_from_memory(editor, event):
