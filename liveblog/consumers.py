@@ -296,6 +296,10 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         holds them all (and reaches `through`), else from the log."""
         if self.hub is not None:
             recent = self.hub.recent_changes(self.group, after, through=through)
+            if recent is None and self.hub.is_ahead(self.group, max(after, through or 0)):
+                # The reader (or a heartbeat) knows a change this process has not received yet.
+                await self.hub.caught_up(self.group, max(after, through or 0))
+                recent = self.hub.recent_changes(self.group, after, through=through)
             if recent is not None:
                 return recent
         return await changes_after(self.event_id, after, RESUME_LIMIT + 1)

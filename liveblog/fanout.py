@@ -53,6 +53,9 @@ SUBSCRIBE_PATIENCE_SECONDS = 2.0
 # resume may replay (consumers.RESUME_LIMIT), so any resume the server answers at all is
 # served from here; at a few KB a change, a few MB per live event per process.
 RECENT_CHANGES = 600
+# A reader may resume after a seq this process has not received yet (another worker sent
+# it a moment sooner): wait this long for it to arrive before asking the log.
+CATCH_UP_SECONDS = 1.0
 
 # Readers' database work (a slug lookup the cache misses, a resume the buffer cannot answer,
 # the relay's tick) gets threads of its own: asgiref runs all other sync code of a process,
@@ -169,6 +172,8 @@ class FanoutHub:
         self.last_seq: dict[str, int | None] = {}
         # group -> its newest changes, for resumes (an event's group only).
         self.recent: dict[str, RecentChanges] = {}
+        # group -> resolved when its next change arrives (for resumes ahead of this process).
+        self._next_change: dict[str, asyncio.Future] = {}
 
     async def join(self, group: str, member, *, event_id: int | None = None) -> None:
         """Deliver the group's messages to `member.hub_deliver(message)` from now on.
@@ -206,6 +211,7 @@ class FanoutHub:
             del self._subscribed[group]
             del self.last_seq[group]
             del self.recent[group]
+            self._next_change.pop(group, None)
             for task in self._tasks.pop(group):
                 task.cancel()
 
@@ -220,8 +226,33 @@ class FanoutHub:
         recent = self.recent.get(group)
         return None if recent is None else recent.after(after, through=through)
 
+    def is_ahead(self, group: str, seq: int) -> bool:
+        """Whether `seq` is newer than anything this process has received of the group."""
+        recent = self.recent.get(group)
+        return recent is not None and recent.newest is not None and seq > recent.newest
+
+    async def caught_up(self, group: str, seq: int, *, timeout: float = CATCH_UP_SECONDS) -> bool:
+        """Wait until this process has received change `seq` of the group (True), or `timeout`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (recent := self.recent.get(group)) is not None and recent.newest is not None and recent.newest < seq:
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            next_change = self._next_change.get(group)
+            if next_change is None or next_change.done():
+                next_change = self._next_change[group] = loop.create_future()
+            try:
+                await asyncio.wait_for(asyncio.shield(next_change), left)
+            except TimeoutError:
+                return False
+        return recent is not None and recent.newest is not None
+
     def _deliver(self, group: str, message: dict) -> None:
         if message.get("type") == "live.change":
+            next_change = self._next_change.pop(group, None)
+            if next_change is not None and not next_change.done():
+                next_change.set_result(None)
             last = self.last_seq.get(group)
             self.last_seq[group] = message["seq"] if last is None else max(last, message["seq"])
             recent = self.recent.get(group)

@@ -3,6 +3,7 @@ without a query per reader, and from the log again once memory does not reach ba
 
 import asyncio
 import json
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -102,6 +103,35 @@ async def test_readers_arriving_at_once_for_an_unresolved_slug_share_one_lookup(
     assert len(slug_lookups) == 1, slug_lookups
     for reader, _, _ in readers:
         await reader.disconnect()
+
+
+async def test_a_resume_ahead_of_this_process_waits_for_the_change_instead_of_the_log(
+    editor, event, queries, monkeypatch
+):
+    """A reader that got seq 2 from another worker reconnects here before this process has
+    received it: the resume is answered when the change arrives, without a query."""
+    from liveblog import changelog
+
+    watcher, _, _ = await connect(event.slug)
+    await publish(event, editor, "First")
+    await receive_until_seq(watcher, 1)
+    send_now = changelog.change_send
+    monkeypatch.setattr(
+        changelog, "change_send", lambda **kw: threading.Timer(0.3, send_now, kwargs=kw).start()
+    )
+    await publish(event, editor, "Second, late on this process")
+
+    before = len(queries)
+    reader, connected, _ = await connect(event.slug, "after=2")
+    await receive_until_seq(watcher, 2)
+    await assert_no_more_frames(reader)  # nothing it lacks, and no reload
+    assert connected and queries[before:] == []
+
+    monkeypatch.setattr(changelog, "change_send", send_now)
+    await publish(event, editor, "Third")
+    assert [f["post"]["headline"] for f in await receive_until_seq(reader, 3)] == ["Third"]
+    await watcher.disconnect()
+    await reader.disconnect()
 
 
 async def test_a_new_change_still_reaches_a_reader_whose_resume_came_from_memory(editor, event):
