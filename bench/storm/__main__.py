@@ -75,6 +75,8 @@ def run_storm(scenario: str, args, editor) -> dict:
         publish_posts(event, editor, args.before, 0.5)
         time.sleep(2.0)
 
+        server.find_workers()
+        workers_before = {w.pid for w in server.workers}
         statements0 = server.statements()
         cpu0 = server.cpu_by_worker()
         dropped_at = time.time()
@@ -90,6 +92,7 @@ def run_storm(scenario: str, args, editor) -> dict:
         time.sleep(COUNT_SETTLE_SECONDS)
         storm_statements = server.statements() - statements0
         server.find_workers()
+        workers_replaced = len(workers_before - {w.pid for w in server.workers})
         # The killed worker's CPU is not known after its death: only the survivor's and the new one's.
         server_cpu = sum(seconds - cpu0.get(pid, 0.0) for pid, seconds in server.cpu_by_worker().items())
         results = [g.finish() for g in generators]
@@ -118,6 +121,7 @@ def run_storm(scenario: str, args, editor) -> dict:
         "out_of_order": sum(r["out_of_order"] for r in results),
         "behind": sum(1 for r in results for seq in r["last_seqs"] if seq != last_seq),
         "storm_statements": storm_statements,
+        "workers_replaced": workers_replaced,
         "storm_seconds": settled_at - dropped_at,
         "server_cpu_seconds": server_cpu,
         "loadavg_after": os.getloadavg(),
@@ -126,8 +130,8 @@ def run_storm(scenario: str, args, editor) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| scenario | readers | converged | within 10 s of the drop | p50 / p99 / last from the drop | last after the last post | reconnects (failed) | reloads, gaps, duplicates | SQL statements by the server | server CPU | load avg after |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| scenario | readers | converged | within 10 s of the drop | p50 / p99 / last from the drop | last after the last post | reconnects (failed) | reloads, gaps, duplicates | SQL statements by the server | workers replaced | server CPU | load avg after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         lines.append(
@@ -135,7 +139,7 @@ def table(rows: list[dict]) -> str:
             f"| {r['converged_within_10s']:,} | {r['p50_from_drop']:.1f} / {r['p99_from_drop']:.1f} / {r['last_from_drop']:.1f} s "
             f"| {r['last_after_last_publish']:.1f} s | {r['reconnects']:,} ({r['reconnect_failures']:,}) "
             f"| {r['reloads']}, {r['out_of_order']}, {r['duplicates']} "
-            f"| {r['storm_statements']:,} | {r['server_cpu_seconds']:.1f} s "
+            f"| {r['storm_statements']:,} | {r['workers_replaced']} | {r['server_cpu_seconds']:.1f} s "
             f"| {' '.join(f'{x:.1f}' for x in r['loadavg_after'])} |"
         )
     return "\n".join(lines)
