@@ -179,8 +179,12 @@ class Server:
 
     def find_workers(self) -> None:
         """The worker processes now (uvicorn starts a new one for any that dies)."""
-        master = psutil.Process(self.process.pid)
-        self.workers = [c for c in master.children() if any("spawn_main" in p for p in c.cmdline())]
+        workers = []
+        for child in psutil.Process(self.process.pid).children():
+            with contextlib.suppress(psutil.Error):  # a worker that just died
+                if any("spawn_main" in part for part in child.cmdline()):
+                    workers.append(child)
+        self.workers = workers
 
     def statements(self) -> int:
         """SQL statements run by every worker so far, a worker that died included."""
