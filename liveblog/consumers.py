@@ -108,7 +108,7 @@ async def event_id_for_slug(slug: str) -> int | None:
     if event_id is not None:
         return event_id
     lookup = _lookups.get(slug)
-    if lookup is None:
+    if lookup is None or lookup.get_loop() is not asyncio.get_running_loop():  # (a test's old loop)
         lookup = _lookups[slug] = asyncio.ensure_future(event_id_from_database(slug))
         lookup.add_done_callback(lambda _: _lookups.pop(slug, None))
     event_id = await asyncio.shield(lookup)
