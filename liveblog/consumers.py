@@ -46,8 +46,8 @@ CLOSE_TOO_LARGE = 1009
 # Far beyond any event's seq, and inside PostgreSQL's bigint: a bigger "after" is a mistake.
 MAX_SEQ = 2**53
 
-# A slug resolved at a connect is trusted this long by the process's later connects. An
-# edit or delete in this process forgets it at once; other processes learn within this.
+# A slug resolved at a connect is trusted this long by the process's later connects, while
+# the event has readers here. An edit or delete in this process forgets it at once.
 EVENT_ID_SECONDS = 30.0
 # Slugs remembered per process: live events at once, with room to spare.
 EVENT_ID_SLUGS = 1000
@@ -103,9 +103,17 @@ post_delete.connect(_forget_changed_event, sender=Event, dispatch_uid="live-even
 _lookups: dict[str, asyncio.Future] = {}
 
 
+def event_followed(event_id: int) -> bool:
+    """Whether this process's hub has readers of the event now (so its id was checked lately)."""
+    layer = get_channel_layer()
+    return layer is not None and bool(hub_for(layer).members.get(event_group(event_id)))
+
+
 async def event_id_for_slug(slug: str) -> int | None:
+    # A remembered id is trusted only while the event has readers here: a slug deleted and
+    # made again by another process is then resolved afresh by the next reader who arrives.
     event_id = event_ids.get(slug)
-    if event_id is not None:
+    if event_id is not None and event_followed(event_id):
         return event_id
     lookup = _lookups.get(slug)
     if lookup is None or lookup.get_loop() is not asyncio.get_running_loop():  # (a test's old loop)

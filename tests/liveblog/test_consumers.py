@@ -219,3 +219,14 @@ async def test_a_deleted_event_is_unknown_to_the_next_connect_at_once(event):
     assert connected
     assert (await receive_frame(again))["code"] == "unknown_event"
     assert await receive_close(again) == 4404
+
+
+async def test_a_slug_another_process_gave_to_a_new_event_reaches_the_new_event(editor, event):
+    from liveblog.consumers import event_ids
+
+    await publish(event, editor, "On the new event")
+    event_ids.remember(event.slug, event.pk + 1000)  # what this process knew of the old one
+    reader, _, _ = await connect(event.slug, "after=0")
+    assert [f["post"]["headline"] for f in await receive_until_seq(reader, 1)] == ["On the new event"]
+    await assert_no_more_frames(reader)
+    await reader.disconnect()
