@@ -48,7 +48,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-# `make bench`: the websocket fan-out bench (bench/fanout), then the API bench (bench/api); BENCHMARKS.md. Not part of test or CI.
+# `make bench`: the websocket benches (bench/fanout, bench/storm, bench/polling), then the API bench (bench/api); BENCHMARKS.md. Not part of test or CI.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/liveblog_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/5
 BENCH_ARGS ?=
@@ -61,10 +61,16 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 collectstatic: $(VENV)/.installed-run
 	DEBUG=0 SECRET_KEY=collectstatic-only $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
+BENCH_ENV = DEBUG=0 SECRET_KEY="bench-$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" ALLOWED_HOSTS=127.0.0.1,localhost \
+	DATABASE_POOL_MAX_SIZE=10 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)"
+
+# Fan-out (ours beside a stock Channels consumer at 10,000, then ours at 20,000), the reconnect
+# storm, push against polling, then the API.
 bench: $(VENV)/.installed-bench collectstatic
-	DEBUG=0 SECRET_KEY="bench-$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" ALLOWED_HOSTS=127.0.0.1,localhost \
-	DATABASE_POOL_MAX_SIZE=10 DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" \
-		timeout --kill-after=30 1800 $(BIN)/python -m bench.fanout $(BENCH_ARGS)
+	$(BENCH_ENV) timeout --kill-after=30 1800 $(BIN)/python -m bench.fanout --readers 10000 --consumers ours,stock $(BENCH_ARGS)
+	$(BENCH_ENV) timeout --kill-after=30 900 $(BIN)/python -m bench.fanout --readers 20000 --connect-timeout 240 $(BENCH_ARGS)
+	$(BENCH_ENV) timeout --kill-after=30 900 $(BIN)/python -m bench.storm --readers 10000
+	$(BENCH_ENV) timeout --kill-after=30 900 $(BIN)/python -m bench.polling --readers 2000
 	$(MAKE) --no-print-directory bench-api
 	$(MAKE) --no-print-directory bench-pages
 

@@ -2,8 +2,10 @@
 
 The protocol is described in docs/live-protocol.md. Live changes arrive from
 the channel layer as ready text and go out untouched: no parsing, rendering or
-query per message. The database is read only to resolve the event at connect
-and to answer a resume (or fill a gap, which the lock makes rare).
+query per message. Frames from the reader are parsed on the event loop, with no
+thread hop. The database is read only when memory cannot answer: a slug not
+resolved in the last EVENT_ID_SECONDS, and a resume or gap fill that reaches
+back further than the hub's recent changes (liveblog/fanout.py).
 
 Fan-out cost: a live page can have thousands of readers per process, so the
 consumer does not take a layer channel of its own. It joins the process's
@@ -19,14 +21,18 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
+from collections import deque
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.db.models.signals import post_delete, post_save
 
 from liveblog.broadcast import event_group
-from liveblog.fanout import hub_for
+from liveblog.fanout import hub_for, reader_db
 from liveblog.models import Event
 from liveblog.selectors import event_changes_after
 
@@ -40,15 +46,91 @@ CLOSE_TOO_LARGE = 1009
 # Far beyond any event's seq, and inside PostgreSQL's bigint: a bigger "after" is a mistake.
 MAX_SEQ = 2**53
 
+# A slug resolved at a connect is trusted this long by the process's later connects, while
+# the event has readers here. An edit or delete in this process forgets it at once.
+EVENT_ID_SECONDS = 30.0
+# Slugs remembered per process: live events at once, with room to spare.
+EVENT_ID_SLUGS = 1000
+
 logger = logging.getLogger(__name__)
 
 
-@database_sync_to_async
-def event_id_for_slug(slug: str) -> int | None:
+class EventIds:
+    """slug -> event id, remembered for a short while, so a reconnect storm of one event's
+    readers resolves its slug once per process instead of once per reader. Unknown slugs
+    are not remembered: an event created a moment ago must be reachable at once."""
+
+    def __init__(self, size: int = EVENT_ID_SLUGS):
+        self.size = size
+        self.ids: dict[str, tuple[int, float]] = {}
+
+    def get(self, slug: str) -> int | None:
+        found = self.ids.get(slug)
+        if found is None:
+            return None
+        event_id, expires = found
+        if expires < time.monotonic():
+            del self.ids[slug]
+            return None
+        return event_id
+
+    def remember(self, slug: str, event_id: int) -> None:
+        self.ids.pop(slug, None)
+        while len(self.ids) >= self.size:
+            del self.ids[next(iter(self.ids))]  # the oldest
+        self.ids[slug] = (event_id, time.monotonic() + EVENT_ID_SECONDS)
+
+    def forget(self, event_id: int) -> None:
+        for slug in [slug for slug, (known, _) in self.ids.items() if known == event_id]:
+            del self.ids[slug]
+
+
+event_ids = EventIds()
+
+
+def _forget_changed_event(sender, instance, update_fields=None, **kwargs):
+    # A change of seq alone (every public change takes one) keeps the slug.
+    if update_fields is not None and set(update_fields) == {"seq"}:
+        return
+    event_ids.forget(instance.pk)
+
+
+post_save.connect(_forget_changed_event, sender=Event, dispatch_uid="live-event-ids")
+post_delete.connect(_forget_changed_event, sender=Event, dispatch_uid="live-event-ids-delete")
+
+
+# slug -> the lookup in flight: a storm's connects that all miss at once share one query.
+_lookups: dict[str, asyncio.Future] = {}
+
+
+def event_followed(event_id: int) -> bool:
+    """Whether this process's hub has readers of the event now (so its id was checked lately)."""
+    layer = get_channel_layer()
+    return layer is not None and bool(hub_for(layer).members.get(event_group(event_id)))
+
+
+async def event_id_for_slug(slug: str) -> int | None:
+    # A remembered id is trusted only while the event has readers here: a slug deleted and
+    # made again by another process is then resolved afresh by the next reader who arrives.
+    event_id = event_ids.get(slug)
+    if event_id is not None and event_followed(event_id):
+        return event_id
+    lookup = _lookups.get(slug)
+    if lookup is None or lookup.get_loop() is not asyncio.get_running_loop():  # (a test's old loop)
+        lookup = _lookups[slug] = asyncio.ensure_future(event_id_from_database(slug))
+        lookup.add_done_callback(lambda _: _lookups.pop(slug, None))
+    event_id = await asyncio.shield(lookup)
+    if event_id is not None:
+        event_ids.remember(slug, event_id)
+    return event_id
+
+
+@reader_db
+def event_id_from_database(slug: str) -> int | None:
     return Event.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
-@database_sync_to_async
+@reader_db
 def changes_after(event_id: int, after: int, limit: int) -> tuple[int, list[tuple[int, str]]]:
     """The event's current seq and up to `limit` logged changes after `after`, in order."""
     current = Event.objects.filter(pk=event_id).values_list("seq", flat=True).first() or 0
@@ -82,8 +164,11 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Changes from the hub, waiting for the writer task.
-        self.live_changes: asyncio.Queue = asyncio.Queue()
+        # Changes from the hub, waiting for the writer task. A deque and one future to wake
+        # the writer, not an asyncio.Queue: the hub calls hub_deliver for every socket on every
+        # change, and the Queue's bookkeeping was a tenth of a worker's fan-out CPU (BENCHMARKS.md).
+        self.live_changes: deque = deque()
+        self.writer_waiting: asyncio.Future | None = None
         # Held while a frame from the reader is handled, and while the writer sends a change.
         self.turn = asyncio.Lock()
         self.hub = None
@@ -98,18 +183,32 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             self.stop_live_changes()
 
     async def dispatch(self, message):
-        """Handle one message from the server (connect, a frame, disconnect) in the socket's turn."""
+        """Handle one message from the server (connect, a frame, disconnect) in the socket's turn.
+
+        Channels' own dispatch first closes stale database connections, a hop to asgiref's
+        thread for every frame a reader sends; this consumer's database work runs through
+        `reader_db`, which does that itself, so a frame is handled on the event loop."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
         async with self.turn:
-            await super().dispatch(message)
+            await handler(message)
 
     def hub_deliver(self, message) -> None:
         """Called by the fan-out hub for every change of the event, in order, for every socket."""
-        self.live_changes.put_nowait(message)
+        self.live_changes.append(message)
+        waiting = self.writer_waiting
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
     async def write_live_changes(self) -> None:
         """The socket's writer: sends each change from the hub once it is this socket's turn."""
         while True:
-            message = await self.live_changes.get()
+            if not self.live_changes:
+                self.writer_waiting = asyncio.get_running_loop().create_future()
+                await self.writer_waiting
+                self.writer_waiting = None
+            message = self.live_changes.popleft()
             async with self.turn:
                 try:
                     await self.live_change(message)
@@ -183,7 +282,7 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             return
         await self.replay(after, asked_by_reader=True)
 
-    async def replay(self, after: int, *, asked_by_reader: bool = False) -> None:
+    async def replay(self, after: int, *, asked_by_reader: bool = False, through: int | None = None) -> None:
         """Send every logged change after `after` that this socket has not sent yet.
 
         The socket joined the hub before any replay, and the writer sends live
@@ -191,7 +290,7 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         wait in the socket's queue; `forward` then drops the ones the log already
         covered. Nothing is lost and nothing is sent twice.
         """
-        current, changes = await changes_after(self.event_id, after, RESUME_LIMIT + 1)
+        current, changes = await self.changes_after(after, through=through)
         if asked_by_reader and (after > current or len(changes) > RESUME_LIMIT):
             await self.send(frame("reload", reason="unknown_seq" if after > current else "too_far_behind"))
             return
@@ -199,6 +298,19 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
             self.last_seq = after
         for seq, text in changes[:RESUME_LIMIT]:
             await self.forward(seq, text)
+
+    async def changes_after(self, after: int, *, through: int | None = None) -> tuple[int, list[tuple[int, str]]]:
+        """The newest seq known and the changes after `after`: from the hub's memory when it
+        holds them all (and reaches `through`), else from the log."""
+        if self.hub is not None:
+            recent = self.hub.recent_changes(self.group, after, through=through)
+            if recent is None and self.hub.is_ahead(self.group, max(after, through or 0)):
+                # The reader (or a heartbeat) knows a change this process has not received yet.
+                await self.hub.caught_up(self.group, max(after, through or 0))
+                recent = self.hub.recent_changes(self.group, after, through=through)
+            if recent is not None:
+                return recent
+        return await changes_after(self.event_id, after, RESUME_LIMIT + 1)
 
     async def forward(self, seq: int, text: str) -> None:
         if self.last_seq is not None and seq <= self.last_seq:
@@ -211,14 +323,20 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         if message["type"] == "live.heartbeat":
             # The change log's seq now: catch this socket up if it is behind, then tell the reader.
             if self.last_seq is not None and seq > self.last_seq:
-                await self.replay(self.last_seq)
+                await self.replay(self.last_seq, through=seq)
             await self.send(text_data=message["text"])
             return
         if self.last_seq is not None and seq > self.last_seq + 1:
             # Two web processes' sends can cross in flight: fill the gap from the log
             # (rare, so the one query is not a per-message cost).
-            await self.replay(self.last_seq)
+            await self.replay(self.last_seq, through=seq - 1)
         await self.forward(seq, message["text"])
+
+    async def websocket_disconnect(self, message):
+        # Channels' own closes stale database connections: a hop to asgiref's thread per
+        # socket closed, which a reconnect storm pays thousands of times; `reader_db` does it.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def disconnect(self, code):
         self.stop_live_changes()

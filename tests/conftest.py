@@ -67,6 +67,17 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def forget_live_event_ids():
+    """The live consumer remembers slugs' event ids; tests empty the database without the
+    delete signals that would make it forget, and the next test's event reuses the slug."""
+    from liveblog.consumers import event_ids
+
+    event_ids.ids.clear()
+    yield
+    event_ids.ids.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_in_tmp(settings, tmp_path):
     """Uploaded pictures go to the test's own directory, never the project's media/."""
     settings.MEDIA_ROOT = tmp_path

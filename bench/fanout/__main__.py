@@ -15,11 +15,13 @@ BENCHMARKS.md for what the figures mean.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import queue
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -47,6 +49,12 @@ UVICORN_FLAGS = [
     "off",
     "--log-level",
     "warning",
+    # uvicorn's supervisor kills a worker that does not answer its health check within 5 s:
+    # on this shared machine, under a load average of 20-30, a worker busy with 5,000
+    # handshakes missed it and was killed mid-run (a storm of its own). Production is not
+    # expected to run that overloaded; BENCHMARKS.md.
+    "--timeout-worker-healthcheck",
+    "30",
 ]
 
 
@@ -102,19 +110,32 @@ def django_setup():
 # Processes -------------------------------------------------------------------------------------
 
 
+# The ASGI applications a bench can serve: the product, and what it is compared with.
+# Each counts the SQL statements its workers run (bench/fanout/counted.py).
+APPS = {
+    "ours": "bench.fanout.counted:application",
+    # The design of today's Channels-based live blogs: group_add and a layer channel per socket.
+    "stock": "bench.fanout.stock:application",
+    # Ours with no recent changes in memory and no slug memory: every resume reads the log.
+    "no-memory": "bench.fanout.no_memory:application",
+}
+
+
 class Server:
-    def __init__(self, port: int, extra_flags: list[str]):
+    def __init__(self, port: int, extra_flags: list[str], app: str = APPS["ours"]):
         self.port = port
         self.extra_flags = extra_flags
+        self.app = app
         self.process: subprocess.Popen | None = None
         self.workers: list[psutil.Process] = []
+        self.query_dir = tempfile.mkdtemp(prefix="bench-queries-")
 
     def start(self, timeout: float = 30.0) -> None:
         command = [
             PY,
             "-m",
             "uvicorn",
-            "config.asgi:application",
+            self.app,
             "--host",
             "127.0.0.1",
             "--port",
@@ -124,7 +145,11 @@ class Server:
         ]
         log("server: " + " ".join(command[2:]))
         self.process = subprocess.Popen(  # noqa: S603 - our own fixed command
-            command, cwd=ROOT, start_new_session=True, stdin=subprocess.DEVNULL
+            command,
+            cwd=ROOT,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "BENCH_QUERY_DIR": self.query_dir},
         )
         deadline = time.monotonic() + timeout
         master = psutil.Process(self.process.pid)
@@ -152,12 +177,34 @@ class Server:
         except OSError:
             return False
 
-    def cpu(self) -> float:
-        total = 0.0
-        for worker in self.workers:
-            times = worker.cpu_times()
-            total += times.user + times.system
+    def find_workers(self) -> None:
+        """The worker processes now (uvicorn starts a new one for any that dies)."""
+        workers = []
+        for child in psutil.Process(self.process.pid).children():
+            with contextlib.suppress(psutil.Error):  # a worker that just died
+                if any("spawn_main" in part for part in child.cmdline()):
+                    workers.append(child)
+        self.workers = workers
+
+    def statements(self) -> int:
+        """SQL statements run by every worker so far, a worker that died included."""
+        total = 0
+        for name in os.listdir(self.query_dir):
+            with contextlib.suppress(OSError, ValueError):
+                total += int(Path(self.query_dir, name).read_text() or 0)
         return total
+
+    def cpu(self) -> float:
+        return sum(self.cpu_by_worker().values())
+
+    def cpu_by_worker(self) -> dict[int, float]:
+        """user+sys CPU seconds of each worker now, by pid (a worker that died is left out)."""
+        seconds = {}
+        for worker in self.workers:
+            with contextlib.suppress(psutil.Error):
+                times = worker.cpu_times()
+                seconds[worker.pid] = times.user + times.system
+        return seconds
 
     def rss(self) -> list[int]:
         return [worker.memory_info().rss for worker in self.workers]
@@ -175,6 +222,7 @@ class Server:
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
+            shutil.rmtree(self.query_dir, ignore_errors=True)
             return
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -184,11 +232,20 @@ class Server:
             self.process.wait(timeout=5)
         except ProcessLookupError:
             pass
+        finally:
+            shutil.rmtree(self.query_dir, ignore_errors=True)
 
 
 class LoadGenerator:
     def __init__(
-        self, index: int, readers: int, sources: list[str], port: int, path: str, expect: int
+        self,
+        index: int,
+        readers: int,
+        sources: list[str],
+        port: int,
+        path: str,
+        expect: int,
+        extra: tuple[str, ...] = (),
     ):
         self.out = Path(tempfile.mkstemp(prefix=f"fanout-loadgen{index}-", suffix=".json")[1])
         command = [
@@ -207,6 +264,7 @@ class LoadGenerator:
             str(expect),
             "--out",
             str(self.out),
+            *extra,
         ]
         self.process = subprocess.Popen(  # noqa: S603 - our own fixed command
             command,
@@ -241,6 +299,10 @@ class LoadGenerator:
     def cpu(self) -> float:
         times = self.ps.cpu_times()
         return times.user + times.system
+
+    def command(self, line: str) -> None:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
 
     def finish(self) -> dict:
         self.process.stdin.write("stop\n")
@@ -286,14 +348,14 @@ def publish_posts(
     return sent, calls
 
 
-def run_one(readers: int, args, editor) -> dict:
+def run_one(readers: int, args, editor, consumer: str = "ours") -> dict:
     from liveblog import services
     from liveblog.models import EventChange
 
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     event = services.event_create(title=f"Bench {readers} {stamp}", by=editor, status="live")
     path = f"/ws/events/{event.slug}/"
-    server = Server(args.port, args.uvicorn_flag)
+    server = Server(args.port, args.uvicorn_flag, APPS[consumer])
     generators: list[LoadGenerator] = []
     try:
         server.start()
@@ -344,6 +406,7 @@ def run_one(readers: int, args, editor) -> dict:
 
     return summarize(
         readers=readers,
+        consumer=consumer,
         args=args,
         sent=sent,
         results=results,
@@ -396,6 +459,7 @@ def start_profilers(server: Server, readers: int, args) -> list[subprocess.Popen
 def summarize(
     *,
     readers,
+    consumer,
     args,
     sent,
     results,
@@ -432,6 +496,7 @@ def summarize(
     expected = readers * len(sent)
     return {
         "readers": readers,
+        "consumer": consumer,
         "opened": opened,
         "failed": failed,
         "connect_seconds": connect_seconds,
@@ -485,17 +550,18 @@ def machine() -> str:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| readers | connect | delivered | p50 | p99 | max | worst post p99 | publish call p50 | server CPU (window) | CPU/delivery | loadgen CPU | server RSS/conn | sockets per worker |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| consumer | readers | connect | delivered | p50 | p99 | max | worst post p99 | publish call p50 | server CPU (window) | CPU/delivery | loadgen CPU | server RSS/conn | sockets per worker | load avg after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
         lines.append(
-            f"| {r['readers']:,} | {r['connect_seconds']:.1f} s | {r['delivered_share'] * 100:.2f}% "
+            f"| {r['consumer']} | {r['readers']:,} | {r['connect_seconds']:.1f} s | {r['delivered_share'] * 100:.2f}% "
             f"| {ms(r['p50'])} | {ms(r['p99'])} | {ms(r['max'])} | {ms(r['worst_post_p99'])} | {ms(r['publish_call_p50'])} "
             f"| {r['server_cpu_seconds']:.1f} s ({r['window_seconds']:.0f} s) "
             f"| {r['server_cpu_us_per_delivery']:.0f} µs | {r['loadgen_cpu_seconds']:.1f} s "
-            f"| {r['rss_per_connection_kib']:.1f} KiB | {'/'.join(str(c) for c in r['sockets_per_worker'])} |"
+            f"| {r['rss_per_connection_kib']:.1f} KiB | {'/'.join(str(c) for c in r['sockets_per_worker'])} "
+            f"| {' '.join(f'{x:.1f}' for x in r['loadavg_after'])} |"
         )
     return "\n".join(lines)
 
@@ -521,6 +587,11 @@ def parse_args(argv=None):
         "--profile", choices=["svg", "txt", "speedscope"], help="py-spy each worker"
     )
     parser.add_argument("--label", default="run", help="names the results files")
+    parser.add_argument(
+        "--consumers",
+        default="ours",
+        help="comma-separated: ours, stock (a stock Channels consumer), run one after the other per N",
+    )
     return parser.parse_args(argv)
 
 
@@ -541,9 +612,10 @@ def main(argv=None) -> int:
     editor = django_setup()
     rows = []
     for readers in counts:
-        row = run_one(readers, args, editor)
-        rows.append(row)
-        log(json.dumps({k: v for k, v in row.items() if k != "per_post"}, default=str))
+        for consumer in args.consumers.split(","):
+            row = run_one(readers, args, editor, consumer)
+            rows.append(row)
+            log(json.dumps({k: v for k, v in row.items() if k != "per_post"}, default=str))
     report = f"Machine: {machine()}\nLabel: {args.label}; uvicorn flags: {' '.join(UVICORN_FLAGS + args.uvicorn_flag)}\n\n{table(rows)}\n"
     print(report)
     out = ROOT / "bench" / "results"

@@ -6,10 +6,15 @@ task, future or queue, one clock read per socket read. It answers the server's
 pings (uvicorn closes a socket that does not) and counts, per socket, changes
 that arrive twice or out of order.
 
+With `--reconnect` a reader whose socket is lost connects again as the live
+page does (after a random wait of up to 1 s, doubling per failed attempt, up
+to 30 s) and resumes with `?after=` its last seq.
+
 Driven by `bench.fanout` over its stdin/stdout, one JSON object a line:
 
     -> {"event": "connected", "ok": 5000, "failed": 0, "seconds": 3.2}
     -> {"event": "complete"}            every socket has seq 1..expect
+    <- cut                              drop every socket at once (a network blip)
     <- stop                             write the results file and exit
 """
 
@@ -18,6 +23,7 @@ import asyncio
 import base64
 import json
 import os
+import random
 import sys
 import time
 
@@ -50,21 +56,45 @@ class Totals:
         self.lost_connections = 0
         self.complete_sockets = 0
         self.on_complete = None
+        self.reconnects = 0
+        self.reconnect_failures = 0
+        self.reloads = 0
+        self.stopping = False
+
+
+class Slot:
+    """One reader across its sockets: what it has applied, and how often it tried to reconnect."""
+
+    def __init__(self, index: int):
+        self.index = index
+        self.last_seq = 0
+        self.attempts = 0
+        self.transport = None
 
 
 class Reader(asyncio.Protocol):
-    def __init__(self, totals: Totals, request: bytes, opened: asyncio.Future):
+    def __init__(self, totals: Totals, request: bytes, opened: asyncio.Future, slot: Slot, on_lost=None):
         self.totals = totals
         self.request = request
         self.opened = opened
+        self.slot = slot
+        self.on_lost = on_lost
         self.transport = None
         self.buffer = b""
         self.upgraded = False
-        self.last_seq = 0
         self.closing = False
+
+    @property
+    def last_seq(self) -> int:
+        return self.slot.last_seq
+
+    @last_seq.setter
+    def last_seq(self, seq: int) -> None:
+        self.slot.last_seq = seq
 
     def connection_made(self, transport):
         self.transport = transport
+        self.slot.transport = transport
         transport.write(self.request)
 
     def connection_lost(self, exc):
@@ -72,6 +102,8 @@ class Reader(asyncio.Protocol):
             self.opened.set_exception(ConnectionError("closed during handshake"))
         elif not self.closing:
             self.totals.lost_connections += 1
+        if self.on_lost is not None and self.upgraded:
+            self.on_lost(self.slot)
 
     def data_received(self, data):
         buffer = self.buffer + data if self.buffer else data
@@ -137,6 +169,8 @@ class Reader(asyncio.Protocol):
                 self.transport.close()
                 return
             else:
+                if opcode == OP_TEXT and buffer.startswith(b'{"type":"reload"', start):
+                    totals.reloads += 1
                 totals.other_frames += 1
         self.buffer = buffer[pos:] if pos < size else b""
 
@@ -148,35 +182,58 @@ def emit(**fields) -> None:
 
 async def open_readers(args, totals: Totals) -> tuple[list, int]:
     loop = asyncio.get_running_loop()
-    request = HANDSHAKE.format(
-        path=args.path, host=f"{args.host}:{args.port}", key="{key}", origin=args.origin
-    )
     limit = asyncio.Semaphore(args.concurrency)
-    transports, failures = [], 0
+    slots, failures = [Slot(i) for i in range(args.readers)], 0
     sources = args.sources.split(",")
 
-    async def open_one(index: int) -> None:
-        nonlocal failures
+    def request_for(slot: Slot) -> bytes:
+        path = args.path + (f"?after={slot.last_seq}" if slot.last_seq else "")
         key = base64.b64encode(os.urandom(16)).decode()
-        opened = loop.create_future()
-        async with limit:
-            try:
-                async with asyncio.timeout(args.connect_timeout):
-                    transport, _ = await loop.create_connection(
-                        lambda: Reader(totals, request.replace("{key}", key).encode(), opened),
-                        args.host,
-                        args.port,
-                        local_addr=(sources[index % len(sources)], 0),
-                    )
-                    transports.append(transport)
-                    await opened
-            except (OSError, TimeoutError, ConnectionError) as exc:
-                failures += 1
-                if failures <= 3:
-                    print(f"loadgen: connect failed: {exc!r}", file=sys.stderr)
+        return HANDSHAKE.format(
+            path=path, host=f"{args.host}:{args.port}", key=key, origin=args.origin
+        ).encode()
 
-    await asyncio.gather(*(open_one(i) for i in range(args.readers)))
-    return transports, failures
+    async def open_one(slot: Slot) -> None:
+        opened = loop.create_future()
+        async with limit, asyncio.timeout(args.connect_timeout):
+            await loop.create_connection(
+                lambda: Reader(totals, request_for(slot), opened, slot, on_lost if args.reconnect else None),
+                args.host,
+                args.port,
+                local_addr=(sources[slot.index % len(sources)], 0),
+            )
+            await opened
+
+    def on_lost(slot: Slot) -> None:
+        slot.transport = None
+        if totals.stopping:
+            return
+        # As live.js does: full jitter, the ceiling doubling with each failed attempt.
+        wait = random.random() * min(30.0, 2.0**slot.attempts)  # noqa: S311 - not for secrets
+        slot.attempts += 1
+        loop.call_later(wait, lambda: asyncio.ensure_future(reconnect(slot)))
+
+    async def reconnect(slot: Slot) -> None:
+        totals.reconnects += 1
+        try:
+            await open_one(slot)
+            slot.attempts = 0
+        except (OSError, TimeoutError, ConnectionError):
+            totals.reconnect_failures += 1
+            on_lost(slot)
+
+    async def open_first(slot: Slot) -> None:
+        nonlocal failures
+        try:
+            await open_one(slot)
+        except (OSError, TimeoutError, ConnectionError) as exc:
+            failures += 1
+            slot.transport = None
+            if failures <= 3:
+                print(f"loadgen: connect failed: {exc!r}", file=sys.stderr)
+
+    await asyncio.gather(*(open_first(slot) for slot in slots))
+    return slots, failures
 
 
 async def main(args) -> None:
@@ -184,13 +241,25 @@ async def main(args) -> None:
     totals = Totals(args.expect)
     complete = asyncio.Event()
     started = time.monotonic()
-    transports, failures = await open_readers(args, totals)
+    slots, failures = await open_readers(args, totals)
     ok = args.readers - failures
     totals.on_complete = lambda: totals.complete_sockets >= ok and complete.set()
     emit(event="connected", ok=ok, failed=failures, seconds=round(time.monotonic() - started, 3))
 
     stop = asyncio.Event()
-    loop.add_reader(sys.stdin.fileno(), lambda: sys.stdin.readline() and stop.set() or stop.set())
+
+    def command() -> None:
+        line = sys.stdin.readline().strip()
+        if line == "cut":
+            cut_at = time.time()
+            for slot in slots:
+                if slot.transport is not None:
+                    slot.transport.abort()
+            emit(event="cut", at=cut_at)
+        else:  # "stop", or stdin closed
+            stop.set()
+
+    loop.add_reader(sys.stdin.fileno(), command)
 
     async def announce_complete():
         await complete.wait()
@@ -200,6 +269,7 @@ async def main(args) -> None:
     await stop.wait()
     announcer.cancel()
     loop.remove_reader(sys.stdin.fileno())
+    totals.stopping = True
     with open(args.out, "w") as out:
         json.dump(
             {
@@ -212,11 +282,16 @@ async def main(args) -> None:
                 "other_frames": totals.other_frames,
                 "closed_by_server": totals.closed_by_server,
                 "lost_connections": totals.lost_connections,
+                "reconnects": totals.reconnects,
+                "reconnect_failures": totals.reconnect_failures,
+                "reloads": totals.reloads,
+                "last_seqs": [slot.last_seq for slot in slots],
             },
             out,
         )
-    for transport in transports:
-        transport.abort()
+    for slot in slots:
+        if slot.transport is not None:
+            slot.transport.abort()
     emit(event="done")
 
 
@@ -236,6 +311,9 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=200, help="handshakes in flight")
     parser.add_argument("--connect-timeout", type=float, default=20.0)
     parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--reconnect", action="store_true", help="reconnect lost sockets and resume, as live.js"
+    )
     return parser.parse_args(argv)
 
 

@@ -95,8 +95,9 @@ async def test_change_committed_during_a_resume_is_neither_lost_nor_duplicated(e
 @pytest.mark.parametrize("commit_while", ["before_log_read", "after_log_read"])
 async def test_commit_at_either_side_of_the_log_read_arrives_once(editor, event, monkeypatch, commit_while):
     """Force the race: a publish commits just before, or just after, the resume reads the log."""
-    from liveblog import consumers
+    from liveblog import consumers, fanout
 
+    monkeypatch.setattr(fanout, "RECENT_CHANGES", 0)  # nothing in memory: the resume reads the log
     for i in range(2):
         await publish(event, editor, f"Old {i}")
     read_log = consumers.changes_after
@@ -207,3 +208,25 @@ async def test_ping_is_answered(event):
 async def test_socket_from_another_site_is_refused(event):
     _, connected, _ = await connect(event.slug, origin=(b"origin", b"https://evil.example"))
     assert not connected
+
+
+async def test_a_deleted_event_is_unknown_to_the_next_connect_at_once(event):
+    reader, _, _ = await connect(event.slug)  # the process now remembers the slug
+    await reader.disconnect()
+    await sync_to_async(event.delete)()
+
+    again, connected, _ = await connect(event.slug)
+    assert connected
+    assert (await receive_frame(again))["code"] == "unknown_event"
+    assert await receive_close(again) == 4404
+
+
+async def test_a_slug_another_process_gave_to_a_new_event_reaches_the_new_event(editor, event):
+    from liveblog.consumers import event_ids
+
+    await publish(event, editor, "On the new event")
+    event_ids.remember(event.slug, event.pk + 1000)  # what this process knew of the old one
+    reader, _, _ = await connect(event.slug, "after=0")
+    assert [f["post"]["headline"] for f in await receive_until_seq(reader, 1)] == ["On the new event"]
+    await assert_no_more_frames(reader)
+    await reader.disconnect()

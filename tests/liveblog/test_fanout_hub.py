@@ -102,7 +102,7 @@ async def test_the_writer_sends_changes_in_order_and_drops_duplicates():
     consumer = await consumer_with(send)
     for seq in (1, 2, 2, 3):
         await consumer.layer.group_send(GROUP, change(seq))
-    await settle(lambda: len(sent) == 3 and consumer.live_changes.empty())
+    await settle(lambda: len(sent) == 3 and not consumer.live_changes)
 
     assert sent == ['{"seq":1}', '{"seq":2}', '{"seq":3}']
     consumer.stop_live_changes()
