@@ -367,7 +367,7 @@ POSTS = [
         ),
     ),
     PostData(
-        55, Post.Kind.UPDATE,
+        55, Post.Kind.SUMMARY,
         "Who's saying what about a ceasefire in Ukraine",
         "<p>Where the main players stand today:</p>"
         "<ul><li><strong>Keir Starmer</strong> wants Moscow squeezed as hard as possible and says "
