@@ -14,4 +14,6 @@ urlpatterns = [
     path("live/<slug:slug>/posts/<int:pk>/", views.post_detail, name="post-detail"),
     path("live/<slug:slug>/feed/", require_safe(EventFeed()), name="event-feed"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker-detail"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links; send them to the static file.
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
