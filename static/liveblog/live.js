@@ -13,7 +13,8 @@
   var timeZone = eventEl.dataset.timeZone || undefined;
   markToday();
   openPanelsOnWideScreens();
-  enableShareButtons(document);
+  // Not needed for the first paint: its own task, so loading the page has no long task.
+  setTimeout(function () { enableShareButtons(document); }, 0);
   if (!eventEl.dataset.liveSocket || !("WebSocket" in window)) return;
 
   var stream = document.getElementById("stream-posts");
@@ -412,26 +413,23 @@
   // Sharing ------------------------------------------------------------------------------
 
   function enableShareButtons(root) {
-    var buttons = (root || document).querySelectorAll(".post__share[data-share-url]");
-    for (var i = 0; i < buttons.length; i++) {
-      if (!navigator.share && !(navigator.clipboard && window.isSecureContext)) continue;
-      buttons[i].hidden = false;
-      buttons[i].addEventListener("click", share);
-    }
+    if (!navigator.share && !(navigator.clipboard && window.isSecureContext)) return;  // the plain link stays
+    var links = (root || document).querySelectorAll("a.post__share");
+    for (var i = 0; i < links.length; i++) links[i].addEventListener("click", share);
   }
 
   function share(click) {
-    var button = click.currentTarget;
-    var url = new URL(button.dataset.shareUrl, location.href).href;
+    var link = click.currentTarget;
+    click.preventDefault();
     if (navigator.share) {
-      navigator.share({ title: button.dataset.shareTitle, url: url }).catch(function () {});
+      navigator.share({ title: link.dataset.shareTitle, url: link.href }).catch(function () {});
       return;
     }
-    navigator.clipboard.writeText(url).then(function () {
+    navigator.clipboard.writeText(link.href).then(function () {
       announce("Link copied");
-      button.firstChild.textContent = "Link copied";
-      setTimeout(function () { button.firstChild.textContent = "Share"; }, 3000);
-    });
+      link.firstChild.textContent = "Link copied";
+      setTimeout(function () { link.firstChild.textContent = "Share"; }, 3000);
+    }, function () { location.href = link.href; });
   }
 
   // Pause (WCAG 2.2.2) ---------------------------------------------------------------------
@@ -551,8 +549,10 @@
   if (jumpButton) jumpButton.addEventListener("click", jumpToFirstUnread);
   var controls = document.getElementById("live-controls");
   if (controls) controls.hidden = false;
-  markNewSinceLastVisit();
-  rememberLastSeen();  // this visit is the next one's reference
+  setTimeout(function () {
+    markNewSinceLastVisit();
+    rememberLastSeen();  // this visit is the next one's reference
+  }, 0);
 
   // A background tab gives its socket up after a while; coming back resumes after lastSeq.
   document.addEventListener("visibilitychange", function () {
@@ -575,5 +575,5 @@
   refreshTimes(document);
   setInterval(function () { refreshTimes(document); markToday(); }, 30000);
   setInterval(closeIfSilent, 5000);
-  connect();
+  setTimeout(connect, 0);
 })();

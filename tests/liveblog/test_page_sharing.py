@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from liveblog import services
 from liveblog.models import EventChange
-from tests.helpers import bmp, html_element, png
+from tests.helpers import bmp, html_element, html_text, png
 from tests.liveblog.test_page_seo import HeadTags
 
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
@@ -93,12 +93,13 @@ def test_a_post_page_previews_the_posts_own_picture(client, editor, event, publi
     assert meta["twitter:card"] == "summary_large_image"
 
 
-def test_every_post_has_a_share_button_for_the_script_to_offer(client, event, publish):
+def test_every_post_has_a_share_link_that_works_without_javascript(client, event, publish):
     post = publish("Share me")
     page = client.get(live_url(event)).content.decode()
-    button = str(html_element(page, "button", class_="post__share"))
-    # Hidden until live.js knows the browser can share or copy.
-    assert f'data-share-url="/live/{event.slug}/posts/{post.pk}/"' in button and "hidden" in button
+    link = html_element(page, "a", class_="post__share")
+    # The post's own page; live.js turns the link into the share sheet or a copy.
+    assert f'href="/live/{event.slug}/posts/{post.pk}/"' in str(link)
+    assert html_text(link) == "Share this post"
 
 
 def test_favicon_is_linked_and_favicon_ico_does_not_404(client, db):
