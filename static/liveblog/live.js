@@ -11,9 +11,9 @@
   var eventEl = document.getElementById("event");
   if (!eventEl) return;
   var timeZone = eventEl.dataset.timeZone || undefined;
-  markToday();
-  openPanelsOnWideScreens();
-  // Not needed for the first paint: its own task, so loading the page has no long task.
+  // Each step its own short task (none is needed for the first paint), so loading the page
+  // has no long task; the date row never wraps, so hiding today's dates moves nothing down.
+  setTimeout(function () { markToday(); openPanelsOnWideScreens(); }, 0);
   setTimeout(function () { enableShareButtons(document); }, 0);
   if (!eventEl.dataset.liveSocket || !("WebSocket" in window)) return;
 
@@ -265,8 +265,8 @@
     var when = Date.parse(post.published_at);
     var children = stream.querySelectorAll(onlyKeyEvents ? ":scope > article.post" : ":scope > article.post:not(.post--pinned)");
     for (var i = 0; i < children.length; i++) {
-      var time = children[i].querySelector("time.post__time");
-      var theirs = time ? Date.parse(time.getAttribute("datetime")) : 0;
+      var since = children[i].querySelector(".post__ago[data-since]");
+      var theirs = since ? Date.parse(since.dataset.since) : 0;
       var theirId = parseInt(children[i].dataset.postId, 10);
       if (theirs < when || (theirs === when && theirId < post.id)) return children[i];
     }
@@ -520,7 +520,7 @@
         var label = document.createElement("span");
         label.className = "label label--new";
         label.textContent = "New since your last visit";
-        posts[i].querySelector(".post__meta").appendChild(label);
+        posts[i].querySelector(".post__labels").appendChild(label);
         fresh.push(parseInt(posts[i].dataset.postId, 10));
       }
     }
@@ -572,7 +572,7 @@
     isConnected: function () { return Boolean(socket && socket.readyState === WebSocket.OPEN); }
   };
 
-  refreshTimes(document);
+  setTimeout(function () { refreshTimes(document); }, 0);
   setInterval(function () { refreshTimes(document); markToday(); }, 30000);
   setInterval(closeIfSilent, 5000);
   setTimeout(connect, 0);

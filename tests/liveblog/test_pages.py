@@ -173,7 +173,7 @@ def test_post_fragment_links_its_permalink_and_marks_its_time_for_the_script(edi
         '<span class="post__date" data-day="2025-03-15">15 Mar, </span>18:30 JST</time>',
         fragment,
     )
-    assert_in_html('<span class="post__ago" data-since="2025-03-15T09:30:00Z"></span>', fragment)
+    assert_in_html('<span class="post__ago" data-since="2025-03-15T18:30:00+09:00"></span>', fragment)
     assert html_text(html_element(fragment, "h3", class_="post__headline")) == "Briefing"
 
 
