@@ -497,8 +497,8 @@
 
   function newestShownTime() {
     var newest = 0;
-    var times = stream.querySelectorAll(":scope > article.post time.post__time");
-    for (var i = 0; i < times.length; i++) newest = Math.max(newest, Date.parse(times[i].getAttribute("datetime")) || 0);
+    var times = stream.querySelectorAll(":scope > article.post .post__ago[data-since]");
+    for (var i = 0; i < times.length; i++) newest = Math.max(newest, Date.parse(times[i].dataset.since) || 0);
     return newest;
   }
 
@@ -514,8 +514,8 @@
     var posts = stream.querySelectorAll(":scope > article.post");
     var fresh = [];
     for (var i = 0; i < posts.length; i++) {
-      var time = posts[i].querySelector("time.post__time");
-      if (time && Date.parse(time.getAttribute("datetime")) > before) {
+      var since = posts[i].querySelector(".post__ago[data-since]");
+      if (since && Date.parse(since.dataset.since) > before) {
         posts[i].classList.add("post--new");
         var label = document.createElement("span");
         label.className = "label label--new";
