@@ -223,6 +223,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 LIVEBLOG_DEMO_EVENT_SLUG = "ukraine-ceasefire-summit"
+# Who publishes: named in JSON-LD `publisher` and link previews. The logo is a static file path.
+LIVEBLOG_PUBLISHER_NAME = env.str("PUBLISHER_NAME", default="Liveblog")
+LIVEBLOG_PUBLISHER_LOGO = env.str("PUBLISHER_LOGO", default="liveblog/logo.png")
 
 # Scheduled posts: a separate `run_scheduler` process in production; inside the web
 # process on the embedded default, whose in-memory channel layer no other process reaches.

@@ -1,10 +1,12 @@
 """The demo live event (a virtual Ukraine ceasefire summit) and `demo_load`, which builds it
 through the services so the demo shows exactly what a newsroom would produce."""
 
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -367,7 +369,7 @@ POSTS = [
         ),
     ),
     PostData(
-        55, Post.Kind.UPDATE,
+        55, Post.Kind.SUMMARY,
         "Who's saying what about a ceasefire in Ukraine",
         "<p>Where the main players stand today:</p>"
         "<ul><li><strong>Keir Starmer</strong> wants Moscow squeezed as hard as possible and says "
@@ -484,8 +486,34 @@ def demo_load() -> tuple[Event, bool]:
             if item.key_event:
                 post = services.post_set_key_event(post=post, by=editor, is_key_event=True)
         services.event_set_key_points(event=event, points=KEY_POINTS, by=editor)
+        services.event_set_lead_image(event=event, by=editor, image=_lead_image(), alt_text=LEAD_IMAGE_ALT)
         event.refresh_from_db()
         return event, True
+
+
+LEAD_IMAGE_ALT = "A grid of video call tiles, one per leader, around a map of Europe in outline"
+
+
+def _lead_image() -> ContentFile:
+    """The demo's lead picture, drawn here (1200x630, the size link previews ask for): call
+    tiles around a blue panel, so the demo needs no photo it would have to license."""
+    from PIL import Image, ImageDraw
+
+    width, height, tile = 1200, 630, 150
+    picture = Image.new("RGB", (width, height), "#0b2540")
+    draw = ImageDraw.Draw(picture)
+    for row in range(height // tile + 1):
+        for column in range(width // tile):
+            x, y = column * tile + 10, row * tile + 10
+            shade = 60 + (row * 37 + column * 23) % 90
+            draw.rounded_rectangle([x, y, x + tile - 20, y + tile - 20], radius=12, fill=(shade, shade + 20, shade + 50))
+            draw.ellipse([x + 45, y + 25, x + 85, y + 65], fill="#d9d4c7")
+            draw.rounded_rectangle([x + 30, y + 70, x + 100, y + 120], radius=20, fill="#d9d4c7")
+    draw.rounded_rectangle([330, 140, 870, 490], radius=24, fill="#0b5394", outline="#ffffff", width=6)
+    draw.polygon([(450, 420), (520, 200), (640, 170), (760, 250), (720, 430), (560, 460)], outline="#ffffff", width=5)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", optimize=True)
+    return ContentFile(buffer.getvalue(), name="demo-lead.png")
 
 
 def _journalist(journalist: Journalist) -> User:

@@ -1,6 +1,7 @@
 """The Atom feed of an event (RFC 4287): its latest published posts, for feed readers and partners."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
@@ -11,7 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from liveblog import seo
 from liveblog.models import Event, Post
-from liveblog.representation import post_public
+from liveblog.representation import absolute_links, post_public
 from liveblog.selectors import event_feed_posts
 
 # XML 1.0 forbids these; one pasted into a headline must not turn the feed into an error.
@@ -31,6 +32,15 @@ class FeedEntry:
     public: dict
 
 
+@dataclass(frozen=True)
+class FeedSource:
+    """The event a feed is about, and how to make a site path absolute for the requesting host:
+    feed readers show entries away from our site, so pictures need full URLs."""
+
+    event: Event
+    absolute: Callable[[str], str]
+
+
 class PostAtomFeed(Atom1Feed):
     """Atom with the post's HTML as <content> and one <author> per byline, not just the first."""
 
@@ -46,20 +56,23 @@ class PostAtomFeed(Atom1Feed):
 class EventFeed(Feed):
     feed_type = PostAtomFeed
 
-    def get_object(self, request, slug: str) -> Event:
-        return Event.objects.get(slug=slug)
+    def get_object(self, request, slug: str) -> FeedSource:
+        return FeedSource(event=Event.objects.get(slug=slug), absolute=request.build_absolute_uri)
 
-    def title(self, event: Event) -> str:
-        return _xml_text(event.title)
+    def title(self, source: FeedSource) -> str:
+        return _xml_text(source.event.title)
 
-    def subtitle(self, event: Event) -> str:
-        return _xml_text(seo.event_summary(event))
+    def subtitle(self, source: FeedSource) -> str:
+        return _xml_text(seo.event_summary(source.event))
 
-    def link(self, event: Event) -> str:
-        return event.get_absolute_url()
+    def link(self, source: FeedSource) -> str:
+        return source.event.get_absolute_url()
 
-    def items(self, event: Event) -> list[FeedEntry]:
-        return [FeedEntry(post=post, public=post_public(post)) for post in event_feed_posts(event=event)]
+    def items(self, source: FeedSource) -> list[FeedEntry]:
+        return [
+            FeedEntry(post=post, public=absolute_links(post_public(post), absolute=source.absolute))
+            for post in event_feed_posts(event=source.event)
+        ]
 
     def item_title(self, entry: FeedEntry) -> str:
         # Atom titles are text, escaped once by the XML writer, unlike RSS's double escaping.

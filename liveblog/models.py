@@ -42,6 +42,15 @@ class Event(models.Model):
     )
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
+    # The picture link previews and search results show; 1200 px wide suits every network.
+    lead_image = models.ImageField(
+        upload_to="events/%Y/%m/", blank=True, width_field="lead_image_width", height_field="lead_image_height"
+    )
+    lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_alt = models.CharField(
+        max_length=300, blank=True, help_text="What the lead picture shows, for readers who cannot see it."
+    )
     # The number of the last public change; the next one takes seq + 1 under a row lock.
     seq = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -121,6 +130,8 @@ class Post(models.Model):
         ANALYSIS = "analysis", "Analysis"
         QUOTE = "quote", "Quote"
         MEDIA = "media", "Media"
+        # "What we know so far": shown with the key events, for readers arriving late.
+        SUMMARY = "summary", "Summary"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -48,6 +48,31 @@ def event_published_posts(*, event: Event) -> QuerySet[Post]:
     ).order_by("-is_pinned", "-published_at", "-id")
 
 
+KEY_POSTS_SIZE = 50
+
+
+def _key_posts(event: Event) -> QuerySet[Post]:
+    """The posts a reader in a hurry needs: key events and "what we know" summaries, newest first."""
+    return Post.objects.filter(event=event, status=Post.Status.PUBLISHED).filter(
+        Q(is_key_event=True) | Q(kind=Post.Kind.SUMMARY)
+    ).order_by("-published_at", "-id")
+
+
+def event_key_events(*, event: Event, limit: int = KEY_POSTS_SIZE) -> QuerySet[Post]:
+    """For the key events list: the posts alone (one query), as the list shows only time and title."""
+    return _key_posts(event)[:limit]
+
+
+def event_key_posts(*, event: Event, limit: int = KEY_POSTS_SIZE) -> QuerySet[Post]:
+    """For the key events view: the same posts, with what a whole post shows."""
+    return posts_with_relations(_key_posts(event))[:limit]
+
+
+def event_last_change_at(*, event: Event) -> datetime | None:
+    """When readers last saw the event change (the log's latest entry), for "Last updated"."""
+    return EventChange.objects.filter(event=event).order_by("-seq").values_list("created_at", flat=True).first()
+
+
 def post_for_render(*, post_id: int) -> Post:
     return posts_with_relations().get(pk=post_id)
 

@@ -3,9 +3,13 @@ titles and summaries that link previews and feeds show, all from a post's public
 representation (liveblog/representation.py)."""
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
+from django.conf import settings
+from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -15,6 +19,9 @@ from liveblog.representation import post_public, timestamp
 # Search engines cut headlines longer than this (schema.org "headline" guidance for articles).
 TITLE_CHARS = 110
 SUMMARY_CHARS = 200
+SITE_DESCRIPTION = "Live coverage of the day's stories, updated by our reporters as they happen."
+# The logo file in static/ is drawn at this size (schema.org/Google: at most 600x60 for articles).
+PUBLISHER_LOGO_SIZE = (600, 60)
 
 # A JSON string may contain "</script>" or "<!--"; as \u003c... it can neither end nor
 # confuse the script element, and JSON parsers read the same text.
@@ -51,6 +58,58 @@ def event_summary(event: Event) -> str:
     return event.standfirst or f"Live coverage: {event.title}"
 
 
+@dataclass(frozen=True)
+class ShareImage:
+    """The picture a link preview shows: an absolute URL, its size when known, and its alt text."""
+
+    url: str
+    width: int | None
+    height: int | None
+    alt: str
+    # A real picture earns a large preview card; the publisher's logo only a small one.
+    is_large: bool = True
+
+    def as_schema(self) -> dict:
+        data = {"@type": "ImageObject", "url": self.url}
+        if self.width and self.height:
+            data.update(width=self.width, height=self.height)
+        return data
+
+
+def publisher_logo(*, absolute: Callable[[str], str]) -> ShareImage:
+    width, height = PUBLISHER_LOGO_SIZE
+    return ShareImage(
+        url=absolute(static(settings.LIVEBLOG_PUBLISHER_LOGO)), width=width, height=height,
+        alt=settings.LIVEBLOG_PUBLISHER_NAME, is_large=False,
+    )
+
+
+def event_image(event: Event, *, absolute: Callable[[str], str]) -> ShareImage:
+    """The event's lead picture, or the publisher's logo for an event without one."""
+    if event.lead_image:
+        return ShareImage(
+            url=absolute(event.lead_image.url), width=event.lead_image_width, height=event.lead_image_height,
+            alt=event.lead_image_alt or event.title,
+        )
+    return publisher_logo(absolute=absolute)
+
+
+def post_image(post: dict, event: Event, *, absolute: Callable[[str], str]) -> ShareImage:
+    """A post's first picture (from its public representation), else the event's."""
+    for item in post["media"]:
+        if item["type"] == "image":
+            return ShareImage(url=absolute(item["url"]), width=item["width"], height=item["height"], alt=item["alt_text"])
+    return event_image(event, absolute=absolute)
+
+
+def publisher(*, absolute: Callable[[str], str]) -> dict:
+    return {
+        "@type": "Organization",
+        "name": settings.LIVEBLOG_PUBLISHER_NAME,
+        "logo": publisher_logo(absolute=absolute).as_schema(),
+    }
+
+
 def post_modified_at(post: Post) -> datetime:
     return post.updated_at or post.published_at
 
@@ -69,11 +128,11 @@ def blog_posting(post: dict, *, url: str) -> dict:
     }
 
 
-def live_blog_posting(*, event: Event, posts: list[Post], url: str) -> dict:
+def live_blog_posting(*, event: Event, posts: list[Post], url: str, absolute: Callable[[str], str]) -> dict:
     """The live page as a schema.org LiveBlogPosting (https://schema.org/LiveBlogPosting).
 
     `url` is the absolute address of the live page; each post is linked by its
-    anchor there. coverageEndTime is only given once coverage has ended, as
+    anchor there; `absolute` makes a site path absolute (request.build_absolute_uri). coverageEndTime is only given once coverage has ended, as
     schema.org asks: a live blog still running has no end time yet.
     """
     published_at = event.starts_at or event.created_at
@@ -88,6 +147,8 @@ def live_blog_posting(*, event: Event, posts: list[Post], url: str) -> dict:
         "description": event_summary(event),
         "datePublished": timestamp(published_at),
         "dateModified": timestamp(max([published_at, *modified])),
+        "image": [event_image(event, absolute=absolute).as_schema()],
+        "publisher": publisher(absolute=absolute),
     }
     if event.starts_at:
         data["coverageStartTime"] = timestamp(event.starts_at)

@@ -14,4 +14,6 @@ urlpatterns = [
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker-detail"),
     path("live/<slug:slug>/embed/", embed.event_embed, name="event-embed"),
     path("embed.js", embed.embed_script, name="embed-script"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links; send them to the static file.
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

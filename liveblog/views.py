@@ -1,7 +1,8 @@
 """Pages for readers: thin views over the selectors, each rendered once per change (pagecache)."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -12,6 +13,10 @@ from liveblog.models import Event, Post
 from liveblog.representation import post_public
 from liveblog.selectors import (
     StreamCursor,
+    StreamPage,
+    event_key_events,
+    event_key_posts,
+    event_last_change_at,
     event_post_public,
     event_stream_page,
     events_for_index,
@@ -29,9 +34,29 @@ def _feed_url(event: Event) -> str:
     return reverse("liveblog:event-feed", kwargs={"slug": event.slug})
 
 
+KEY_EVENTS_FILTER = "key-events"
+
+
+def _bad_request(request, event: Event, message: str):
+    return render(
+        request,
+        "400.html",
+        {
+            "message": message,
+            "back_url": event.get_absolute_url(),
+            "back_label": f"Go to the latest updates on {event.title}",
+        },
+        status=400,
+    )
+
+
 @require_safe
 def event_index(request):
-    return render(request, "liveblog/event_index.html", {"events": events_for_index()})
+    return render(
+        request,
+        "liveblog/event_index.html",
+        {"events": events_for_index(), "share_description": seo.SITE_DESCRIPTION},
+    )
 
 
 @require_safe
@@ -48,34 +73,42 @@ def event_live(request, slug: str):
 
 def _event_live_render(request, event: Event):
     live_path = event.get_absolute_url()
+    live_url = request.build_absolute_uri(live_path)
+    only = request.GET.get("filter")
+    if only is not None and only != KEY_EVENTS_FILTER:
+        return _bad_request(request, event, "This page can only be filtered to key events.")
     before = request.GET.get("before")
     try:
         cursor = None if before is None else StreamCursor.parse(before)
     except ValueError:
-        return render(
-            request,
-            "400.html",
-            {
-                "message": "This link to older posts is not valid.",
-                "back_url": live_path,
-                "back_label": f"Go to the latest updates on {event.title}",
-            },
-            status=400,
-        )
-    page = event_stream_page(event=event, before=cursor)
-    live_url = request.build_absolute_uri(live_path)
+        return _bad_request(request, event, "This link to older posts is not valid.")
+    if only == KEY_EVENTS_FILTER:
+        # Key events and summaries only, all on one page (a bounded list), followed live.
+        key_posts = list(event_key_posts(event=event))
+        page = StreamPage(posts=key_posts, is_first=True, older=None, newer=None)
+    else:
+        page = event_stream_page(event=event, before=cursor)
+        key_posts = list(event_key_events(event=event)) if page.is_first else []
     context = {
         "event": event,
         "page": page,
         "posts": page.posts,
+        "only_key_events": only == KEY_EVENTS_FILTER,
+        "key_posts": key_posts,
+        "last_updated": event_last_change_at(event=event) if page.is_first else None,
         "feed_url": _feed_url(event),
         "share_title": event.title,
         "share_description": seo.event_summary(event),
+        "share_image": seo.event_image(event, absolute=request.build_absolute_uri),
     }
-    if page.is_first:
+    if only == KEY_EVENTS_FILTER:
+        context["canonical_url"] = f"{live_url}?filter={KEY_EVENTS_FILTER}"
+    elif page.is_first:
         context["key_points"] = list(event.key_points.all())
         context["canonical_url"] = live_url
-        context["json_ld"] = seo.json_ld(seo.live_blog_posting(event=event, posts=page.posts, url=live_url))
+        context["json_ld"] = seo.json_ld(
+            seo.live_blog_posting(event=event, posts=page.posts, url=live_url, absolute=request.build_absolute_uri)
+        )
     else:
         context["canonical_url"] = f"{live_url}?before={cursor}"
     return render(request, "liveblog/event_live.html", context)
@@ -113,6 +146,7 @@ def _post_detail_render(request, slug: str, pk: int):
         canonical_url=request.build_absolute_uri(request.path),
         share_title=title,
         share_description=seo.post_summary(public) or seo.event_summary(event),
+        share_image=seo.post_image(public, event, absolute=request.build_absolute_uri),
     )
     return render(request, "liveblog/post_detail.html", context)
 
@@ -149,3 +183,10 @@ def event_feed(request, slug: str):
         request, state=(event.pk, event.seq), label=f"{event.seq}-", query={},
         render=lambda: event_feed_response(request, event),
     )
+
+
+@require_safe
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the static file
+    (looked up per request, so the hashed name of the collected file is the one linked)."""
+    return HttpResponsePermanentRedirect(static("liveblog/favicon.ico"))

@@ -241,6 +241,14 @@ class EventForm(forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 2}))
     status = forms.ChoiceField(choices=Event.Status.choices)
     time_zone = forms.ChoiceField(help_text="Times on the live page are shown in this zone.")
+    lead_image = forms.ImageField(
+        required=False, label="Lead picture",
+        help_text="Shown at the top of the live page and in link previews; 1200 px wide or more suits every network.",
+    )
+    lead_image_alt = forms.CharField(
+        max_length=300, required=False, label="Lead picture alt text",
+        help_text="What the picture shows, for readers who cannot see it.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

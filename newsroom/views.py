@@ -597,7 +597,7 @@ def revision_restore(request, event_id: int, post_id: int, revision_id: int):
 
 def _event_initial(event: Event) -> dict:
     return {"title": event.title, "standfirst": event.standfirst, "status": event.status,
-            "time_zone": event.time_zone}
+            "time_zone": event.time_zone, "lead_image_alt": event.lead_image_alt}
 
 
 @require_http_methods(["GET", "POST"])
@@ -625,7 +625,7 @@ def event_settings(request, event_id: int):
         status = 400
     elif request.method == "POST":
         policy.require(Action.MANAGE_EVENTS)
-        event_form = EventForm(request.POST)
+        event_form = EventForm(request.POST, request.FILES)
         if event_form.is_valid():
             try:
                 _event_save(request, event, event_form.cleaned_data)
@@ -647,5 +647,7 @@ def _event_save(request, event: Event, data: dict) -> None:
         if any(getattr(event, name) != value.strip() for name, value in details.items()):
             event = services.event_update(event=event, by=by, **details)
         if data["status"] != event.status:
-            services.event_set_status(event=event, status=data["status"], by=by)
+            event = services.event_set_status(event=event, status=data["status"], by=by)
+        if data.get("lead_image"):
+            services.event_set_lead_image(event=event, by=by, image=data["lead_image"], alt_text=data["lead_image_alt"])
 

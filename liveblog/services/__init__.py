@@ -10,6 +10,7 @@ from liveblog.services.events import (
     MAX_KEY_POINTS,
     event_create,
     event_set_key_points,
+    event_set_lead_image,
     event_set_status,
     event_update,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "StaleVersionError",
     "event_create",
     "event_set_key_points",
+    "event_set_lead_image",
     "event_set_status",
     "event_update",
     "image_add",

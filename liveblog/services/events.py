@@ -11,6 +11,7 @@ from liveblog import rendering
 from liveblog.changelog import change_log, event_lock, seq_take
 from liveblog.models import Event, EventChange, KeyPoint
 from liveblog.permissions import Action, EventPolicy
+from liveblog.services.images import image_check
 from liveblog.services.slugs import unique_slug
 
 MAX_KEY_POINTS = 12
@@ -103,6 +104,24 @@ def event_update(
         event.standfirst = standfirst.strip()
     if time_zone is not None:
         event.time_zone = time_zone
+    event.full_clean()
+    event.save()
+    _event_push(event, by=by)
+    return event
+
+
+@transaction.atomic
+def event_set_lead_image(*, event: Event, by, image, alt_text: str) -> Event:
+    """Give the event the picture link previews and search results show. A public change:
+    the live page shows it, and caches keyed by the event's seq must not keep the old one."""
+    EventPolicy(by, event).require(Action.MANAGE_EVENTS)
+    alt_text = alt_text.strip()
+    if not alt_text:
+        raise ValidationError({"lead_image_alt": "Say what the picture shows, for readers who cannot see it."})
+    image_check(image)
+    event = event_lock(event_id=event.pk)
+    event.lead_image = image
+    event.lead_image_alt = alt_text
     event.full_clean()
     event.save()
     _event_push(event, by=by)

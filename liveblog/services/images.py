@@ -26,7 +26,7 @@ def image_add(
     event, post = post_lock_for_change(
         post_id=post.pk, event_id=post.event_id, by=by, action=Action.EDIT, expected_version=expected_version
     )
-    _image_check(image)
+    image_check(image)
     record = PostImage(
         post=post, image=image, alt_text=alt_text.strip(), caption=caption.strip(), credit=credit.strip(),
         position=post.images.count(),
@@ -49,7 +49,7 @@ def image_remove(*, image: PostImage, by, expected_version: int | None = None) -
     return post_save_change(event, post, by=by, action="image_remove", public_action=EventChange.Action.POST_EDITED)
 
 
-def _image_check(image) -> None:
+def image_check(image) -> None:
     """Refuse what is not a real picture of an allowed kind and size, before anything is stored."""
     from PIL import Image, UnidentifiedImageError
 

@@ -9,7 +9,13 @@
   "use strict";
 
   var eventEl = document.getElementById("event");
-  if (!eventEl || !eventEl.dataset.liveSocket || !("WebSocket" in window)) return;
+  if (!eventEl) return;
+  var timeZone = eventEl.dataset.timeZone || undefined;
+  // Each step its own short task (none is needed for the first paint), so loading the page
+  // has no long task; the date row never wraps, so hiding today's dates moves nothing down.
+  setTimeout(function () { markToday(); openPanelsOnWideScreens(); }, 0);
+  setTimeout(function () { enableShareButtons(document); }, 0);
+  if (!eventEl.dataset.liveSocket || !("WebSocket" in window)) return;
 
   var stream = document.getElementById("stream-posts");
   var newPostsButton = document.getElementById("new-posts");
@@ -29,6 +35,19 @@
   var paused = false;
   var held = [];  // new posts waiting for the reader to come back to the top
   var lastFrameAt = 0;
+  // The reader's own pause (WCAG 2.2.2): the socket stays open, changes wait here, in seq order.
+  var readerPaused = false;
+  var queued = [];
+  var unseen = [];  // ids of posts that arrived while the tab was hidden or the reader scrolled away
+  var newSinceLastVisit = [];  // ids, oldest first, of posts published since the reader last came
+  var baseTitle = document.title;
+  var onlyKeyEvents = eventEl.dataset.filter === "key-events";
+  var keyEventsList = document.getElementById("key-events-list");
+  var pauseButton = document.getElementById("live-pause");
+  var queuedCount = document.getElementById("live-queued");
+  var jumpButton = document.getElementById("jump-unread");
+  var lastUpdated = document.getElementById("last-updated");
+  var lastSeenKey = "liveblog:last-seen:" + eventEl.dataset.event;
 
   function socketUrl() {
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -79,9 +98,14 @@
       askToResume();
       return;
     }
-    apply(change);
     lastSeq = change.seq;
     eventEl.dataset.seq = String(lastSeq);
+    if (readerPaused) {
+      queued.push(change);
+      updatePauseControl();
+      return;
+    }
+    apply(change);
   }
 
   function askToResume() {
@@ -97,6 +121,7 @@
   }
 
   function apply(change) {
+    showLastUpdated(change);
     if (change.type === "post") applyPost(change.action, change.post);
     else if (change.type === "key_points") replaceHtml(document.getElementById("key-points"), change.html);
     else if (change.type === "event") applyEvent(change.event);
@@ -104,6 +129,14 @@
 
   function applyPost(action, post) {
     var isNew = action === "post_published";
+    updateKeyEvents(post, isNew);
+    if (onlyKeyEvents && post.status !== "retracted" && !isKeyPost(post)) {
+      // This view lists key events only: a post that stops being one leaves it.
+      var leaving = document.getElementById("post-" + post.id);
+      if (leaving) leaving.remove();
+      updateEmptyState();
+      return;
+    }
     var heldIndex = indexOfHeld(post.id);
     if (heldIndex !== -1) {
       // Not on screen yet: keep the held copy current (or drop it if retracted).
@@ -114,23 +147,105 @@
     }
     var existing = document.getElementById("post-" + post.id);
     if (post.status === "retracted") {
-      if (existing) existing.remove();
+      forget(post.id);
+      if (existing && existing.matches("article.post")) {
+        existing.replaceWith(retractionNotice(post));
+        announce("A post was retracted");
+      }
       updateEmptyState();
       return;
     }
     if (isNew && !existing && !readerAtTop()) {
       held.push(post);
+      markUnseen(post.id);
       updateNewPostsButton();
       return;
     }
     place(post, existing);
-    if (isNew) announce("New post: " + (post.headline || "update"));
+    if (isNew) {
+      if (document.hidden) markUnseen(post.id);
+      else rememberLastSeen();
+      announce("New post: " + (post.headline || "update"));
+    }
+  }
+
+  // Where a retracted post stood, readers who saw it learn that it was taken down, and why.
+  function retractionNotice(post) {
+    var notice = document.createElement("div");
+    notice.className = "retracted";
+    notice.id = "post-" + post.id;
+    notice.setAttribute("role", "note");
+    var title = document.createElement("p");
+    title.className = "retracted__title";
+    title.textContent = "This post was retracted at " + clock(post.retracted_at) + ".";
+    notice.appendChild(title);
+    if (post.retraction_note) {
+      var note = document.createElement("p");
+      note.className = "retracted__note";
+      note.textContent = post.retraction_note;
+      notice.appendChild(note);
+    }
+    return notice;
+  }
+
+  function isKeyPost(post) {
+    return post.status === "published" && (post.is_key_event || post.kind === "summary");
+  }
+
+  // The key events list follows every change: entries appear, change title, or leave.
+  function updateKeyEvents(post, isNew) {
+    if (!keyEventsList) return;
+    var entry = keyEventsList.querySelector('li[data-post-id="' + post.id + '"]');
+    if (!isKeyPost(post)) {
+      if (entry) entry.remove();
+      updateKeyEventsCount();
+      return;
+    }
+    var fresh = document.createElement("li");
+    fresh.dataset.postId = String(post.id);
+    fresh.dataset.published = post.published_at;
+    var link = document.createElement("a");
+    // New posts land on this page; older ones may live on an older page, so link their own page.
+    var onPage = isNew || document.getElementById("post-" + post.id) || !hasOlderPages();
+    link.href = onPage ? "#post-" + post.id : "/live/" + eventEl.dataset.event + "/posts/" + post.id + "/";
+    var time = document.createElement("time");
+    time.setAttribute("datetime", post.published_at);
+    time.textContent = clock(post.published_at, true);
+    var title = document.createElement("span");
+    title.className = "key-events__title";
+    title.textContent = post.headline || truncate(post.body_text, 90);
+    link.appendChild(time);
+    link.appendChild(document.createTextNode(" "));
+    link.appendChild(title);
+    fresh.appendChild(link);
+    if (entry) entry.remove();
+    var when = Date.parse(post.published_at);
+    var items = keyEventsList.children;
+    var before = null;
+    for (var i = 0; i < items.length; i++) {
+      if (Date.parse(items[i].dataset.published) < when) { before = items[i]; break; }
+    }
+    keyEventsList.insertBefore(fresh, before);
+    updateKeyEventsCount();
+  }
+
+  function updateKeyEventsCount() {
+    var box = document.getElementById("key-events");
+    var count = keyEventsList.children.length;
+    if (box) box.hidden = count === 0;
+    var label = document.getElementById("key-events-count");
+    if (label) label.textContent = "(" + count + ")";
+  }
+
+  function truncate(text, length) {
+    text = (text || "").replace(/\s+/g, " ").trim();
+    return text.length > length ? text.slice(0, length - 1) + "\u2026" : text;
   }
 
   function place(post, existing) {
     var element = fragment(post.html);
     if (existing) existing.remove();
-    if (post.is_pinned) {
+    if (post.is_pinned && !onlyKeyEvents) {
       var oldPin = stream.querySelector(":scope > .post--pinned");
       if (oldPin) oldPin.remove();
       stream.insertBefore(element, stream.firstElementChild);
@@ -142,14 +257,16 @@
     }
     updateEmptyState();
     refreshTimes(element);
+    markToday(element);
+    enableShareButtons(element);
   }
 
   function firstOlderThan(post) {
     var when = Date.parse(post.published_at);
-    var children = stream.querySelectorAll(":scope > article.post:not(.post--pinned)");
+    var children = stream.querySelectorAll(onlyKeyEvents ? ":scope > article.post" : ":scope > article.post:not(.post--pinned)");
     for (var i = 0; i < children.length; i++) {
-      var time = children[i].querySelector("time.post__time");
-      var theirs = time ? Date.parse(time.getAttribute("datetime")) : 0;
+      var since = children[i].querySelector(".post__ago[data-since]");
+      var theirs = since ? Date.parse(since.dataset.since) : 0;
       var theirId = parseInt(children[i].dataset.postId, 10);
       if (theirs < when || (theirs === when && theirId < post.id)) return children[i];
     }
@@ -201,6 +318,8 @@
     if (title) title.textContent = state.title;
     var standfirst = eventEl.querySelector("[data-event-standfirst]");
     if (standfirst) standfirst.textContent = state.standfirst;
+    var ended = document.getElementById("event-ended");
+    if (ended) ended.hidden = state.status !== "ended";
     if (state.status === "ended") announce("Live coverage has ended");
   }
 
@@ -236,6 +355,180 @@
     for (var i = 0; i < spans.length; i++) spans[i].textContent = ago(spans[i].dataset.since);
   }
 
+  // Times ---------------------------------------------------------------------------------
+
+  // The server writes every post's date (the page may be served from a cache the next day);
+  // here, where "today" is known, the date is hidden for posts from today in the event's zone.
+  function dayInEventZone(date) {
+    try {
+      return new Intl.DateTimeFormat("en-CA", { timeZone: timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function markToday(root) {
+    var today = dayInEventZone(new Date());
+    var dates = (root || document).querySelectorAll(".post__date[data-day]");
+    for (var i = 0; i < dates.length; i++) dates[i].hidden = dates[i].dataset.day === today;
+  }
+
+  // "14:05 GMT" (or "14:05" short) in the event's zone, as the server writes times.
+  function clock(iso, short) {
+    var options = { timeZone: timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (!short) options.timeZoneName = "short";
+    try {
+      return new Intl.DateTimeFormat("en-GB", options).format(new Date(iso || Date.now()));
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function showLastUpdated(change) {
+    if (!lastUpdated) return;
+    var post = change.post || {};
+    // A post carries its own time; other changes happen as they arrive.
+    var iso = post.updated_at || post.retracted_at || (change.action === "post_published" && post.published_at) || new Date().toISOString();
+    if (Date.parse(iso) < Date.parse(lastUpdated.getAttribute("datetime"))) return;
+    var date = lastUpdated.querySelector(".post__date");
+    lastUpdated.setAttribute("datetime", new Date(iso).toISOString().replace(/\.\d+Z$/, "Z"));
+    lastUpdated.textContent = clock(iso);
+    if (date) {
+      date.dataset.day = dayInEventZone(new Date(iso));
+      lastUpdated.insertBefore(date, lastUpdated.firstChild);
+      markToday(lastUpdated);
+    }
+  }
+
+  // Panels -------------------------------------------------------------------------------
+
+  // Key points and key events start closed (a phone reader sees the first update at once);
+  // a wide screen has room for them open.
+  function openPanelsOnWideScreens() {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 64rem)").matches) return;
+    var panels = document.querySelectorAll("details.panel");
+    for (var i = 0; i < panels.length; i++) panels[i].open = true;
+  }
+
+  // Sharing ------------------------------------------------------------------------------
+
+  function enableShareButtons(root) {
+    if (!navigator.share && !(navigator.clipboard && window.isSecureContext)) return;  // the plain link stays
+    var links = (root || document).querySelectorAll("a.post__share");
+    for (var i = 0; i < links.length; i++) links[i].addEventListener("click", share);
+  }
+
+  function share(click) {
+    var link = click.currentTarget;
+    click.preventDefault();
+    if (navigator.share) {
+      navigator.share({ title: link.dataset.shareTitle, url: link.href }).catch(function () {});
+      return;
+    }
+    navigator.clipboard.writeText(link.href).then(function () {
+      announce("Link copied");
+      link.firstChild.textContent = "Link copied";
+      setTimeout(function () { link.firstChild.textContent = "Share"; }, 3000);
+    }, function () { location.href = link.href; });
+  }
+
+  // Pause (WCAG 2.2.2) ---------------------------------------------------------------------
+
+  function toggleReaderPause() {
+    readerPaused = !readerPaused;
+    if (!readerPaused) {
+      // In seq order, exactly as they would have been applied live.
+      queued.splice(0).forEach(apply);
+      announce("Live updates resumed");
+    } else {
+      announce("Live updates paused");
+    }
+    updatePauseControl();
+  }
+
+  function updatePauseControl() {
+    if (!pauseButton) return;
+    pauseButton.setAttribute("aria-pressed", readerPaused ? "true" : "false");
+    pauseButton.textContent = readerPaused ? "Resume live updates" : "Pause live updates";
+    if (queuedCount) {
+      queuedCount.textContent = !readerPaused ? "" : queued.length === 1 ? "1 update waiting" : queued.length + " updates waiting";
+    }
+  }
+
+  // Catch-up: title count, first unread, new since the last visit ---------------------------------
+
+  function markUnseen(id) {
+    if (unseen.indexOf(id) === -1) unseen.push(id);
+    updateUnread();
+  }
+
+  function forget(id) {
+    var at = unseen.indexOf(id);
+    if (at !== -1) unseen.splice(at, 1);
+    updateUnread();
+  }
+
+  function updateUnread() {
+    document.title = unseen.length ? "(" + unseen.length + ") " + baseTitle : baseTitle;
+    if (jumpButton) jumpButton.hidden = unseen.length === 0 && newSinceLastVisit.length === 0;
+  }
+
+  function readerCaughtUp() {
+    if (document.hidden || !readerAtTop() || held.length || !unseen.length) return;
+    unseen.splice(0);
+    updateUnread();
+    rememberLastSeen();
+  }
+
+  function jumpToFirstUnread() {
+    if (held.length) showHeld();
+    // The oldest unseen post on the page is where reading should pick up.
+    var target = null;
+    var candidates = unseen.concat(newSinceLastVisit);
+    for (var i = 0; i < candidates.length && !target; i++) target = document.getElementById("post-" + candidates[i]);
+    unseen.splice(0);
+    newSinceLastVisit.splice(0);
+    updateUnread();
+    if (!target) return;
+    target.setAttribute("tabindex", "-1");
+    target.scrollIntoView({ behavior: prefersReducedMotion() ? "auto" : "smooth", block: "start" });
+    target.focus({ preventScroll: true });
+  }
+
+  function newestShownTime() {
+    var newest = 0;
+    var times = stream.querySelectorAll(":scope > article.post .post__ago[data-since]");
+    for (var i = 0; i < times.length; i++) newest = Math.max(newest, Date.parse(times[i].dataset.since) || 0);
+    return newest;
+  }
+
+  function rememberLastSeen() {
+    try { localStorage.setItem(lastSeenKey, String(newestShownTime())); } catch (e) { /* private mode */ }
+  }
+
+  // Posts newer than the newest one shown on the reader's last visit get a "New" mark.
+  function markNewSinceLastVisit() {
+    var before;
+    try { before = parseInt(localStorage.getItem(lastSeenKey), 10); } catch (e) { before = NaN; }
+    if (!before) return;
+    var posts = stream.querySelectorAll(":scope > article.post");
+    var fresh = [];
+    for (var i = 0; i < posts.length; i++) {
+      var since = posts[i].querySelector(".post__ago[data-since]");
+      if (since && Date.parse(since.dataset.since) > before) {
+        posts[i].classList.add("post--new");
+        var label = document.createElement("span");
+        label.className = "label label--new";
+        label.textContent = "New since your last visit";
+        posts[i].querySelector(".post__labels").appendChild(label);
+        fresh.push(parseInt(posts[i].dataset.postId, 10));
+      }
+    }
+    // Oldest first, so "jump to the first unread" lands where the reader left off.
+    newSinceLastVisit = fresh.reverse();
+    updateUnread();
+  }
+
   function pause() {
     paused = true;
     clearTimeout(reconnectTimer);
@@ -248,13 +541,25 @@
   }
 
   if (newPostsButton) newPostsButton.addEventListener("click", showHeld);
-  window.addEventListener("scroll", function () { if (held.length && readerAtTop()) showHeld(); }, { passive: true });
+  window.addEventListener("scroll", function () {
+    if (held.length && readerAtTop()) showHeld();
+    readerCaughtUp();
+  }, { passive: true });
+  if (pauseButton) pauseButton.addEventListener("click", toggleReaderPause);
+  if (jumpButton) jumpButton.addEventListener("click", jumpToFirstUnread);
+  var controls = document.getElementById("live-controls");
+  if (controls) controls.hidden = false;
+  setTimeout(function () {
+    markNewSinceLastVisit();
+    rememberLastSeen();  // this visit is the next one's reference
+  }, 0);
 
   // A background tab gives its socket up after a while; coming back resumes after lastSeq.
   document.addEventListener("visibilitychange", function () {
     clearTimeout(pauseTimer);
     if (document.hidden) pauseTimer = setTimeout(pause, BACKGROUND_PAUSE_MS);
     else if (paused) resume();
+    if (!document.hidden) { markToday(); readerCaughtUp(); }
   });
   window.addEventListener("online", function () { if (!socket && !paused) connect(); });
 
@@ -262,12 +567,13 @@
   window.liveblog = {
     pause: pause,
     resume: resume,
+    readerPaused: function () { return readerPaused; },
     lastSeq: function () { return lastSeq; },
     isConnected: function () { return Boolean(socket && socket.readyState === WebSocket.OPEN); }
   };
 
-  refreshTimes(document);
-  setInterval(function () { refreshTimes(document); }, 30000);
+  setTimeout(function () { refreshTimes(document); }, 0);
+  setInterval(function () { refreshTimes(document); markToday(); }, 30000);
   setInterval(closeIfSilent, 5000);
-  connect();
+  setTimeout(connect, 0);
 })();

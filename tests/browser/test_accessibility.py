@@ -38,3 +38,18 @@ async def test_live_page_with_reduced_motion_and_keyboard(page, live_server_url,
     assert await page.evaluate("document.activeElement.classList.contains('skip-link')")
     await page.keyboard.press("Enter")
     assert await page.evaluate("location.hash") == "#main"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+async def test_key_events_view_and_open_panels_have_no_accessibility_violations(browser, live_server_url, in_thread, width):
+    event, _ = await in_thread(demo_load)
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    reader = await context.new_page()
+    await reader.goto(f"{live_server_url}/live/{event.slug}/?filter=key-events")
+    assert violations(await Axe().run(reader)) == []
+    await reader.goto(f"{live_server_url}/live/{event.slug}/")
+    # Wide screens open the panels; on a phone the reader opens them.
+    await reader.evaluate("document.querySelectorAll('details.panel').forEach(d => { d.open = true; })")
+    await reader.click("#live-pause")
+    assert violations(await Axe().run(reader)) == []
+    await context.close()

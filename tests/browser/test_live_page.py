@@ -120,3 +120,159 @@ async def test_reader_scrolled_down_gets_a_new_posts_button(page, live_server_ur
     await page.wait_for_selector("text=Fresh news", timeout=2000)
     assert (await headlines(page))[0] == "Fresh news"
     assert await button.is_hidden()
+
+
+async def test_paused_page_queues_changes_and_applies_them_in_order_on_resume(
+    page, live_server_url, in_thread, editor, event
+):
+    first = await in_thread(publish, event, editor, "Before the pause")
+    await open_live_page(page, live_server_url, event)
+    await page.click("#live-pause")
+    assert await page.get_attribute("#live-pause", "aria-pressed") == "true"
+
+    await in_thread(publish, event, editor, "Queued one")
+    await in_thread(publish, event, editor, "Queued two")
+    await in_thread(services.post_edit, post=first, by=editor, expected_version=first.version, headline="Edited while paused")
+    await page.wait_for_function(
+        "document.getElementById('live-queued').textContent === '3 updates waiting'", timeout=3000
+    )
+    # Nothing moved while paused (WCAG 2.2.2).
+    assert await headlines(page) == ["Before the pause"]
+
+    await page.click("#live-pause")
+    assert await headlines(page) == ["Queued two", "Queued one", "Edited while paused"]
+    assert await page.locator("#live-queued").inner_text() == ""
+    assert await page.inner_text("#live-pause") == "Pause live updates"
+
+
+async def test_retracted_post_is_replaced_in_place_by_a_notice(page, live_server_url, in_thread, editor, event):
+    await in_thread(publish, event, editor, "Older")
+    wrong = await in_thread(publish, event, editor, "Wrong minister named")
+    await in_thread(publish, event, editor, "Newer")
+    await open_live_page(page, live_server_url, event)
+
+    await in_thread(services.post_retract, post=wrong, by=editor, note="This post named the wrong minister.")
+
+    notice = page.locator(f"#post-{wrong.pk}.retracted")
+    await notice.wait_for(timeout=2000)
+    assert "This post was retracted at" in await notice.inner_text()
+    assert "This post named the wrong minister." in await notice.inner_text()
+    order = await page.eval_on_selector_all("#stream-posts > *", "els => els.map(el => el.className.split(' ')[0])")
+    assert order == ["post", "retracted", "post"]
+    assert await headlines(page) == ["Newer", "Older"]
+
+
+async def test_title_counts_updates_while_the_tab_is_hidden(page, live_server_url, in_thread, editor, event):
+    await in_thread(publish, event, editor, "Seen")
+    await open_live_page(page, live_server_url, event)
+    title = await page.title()
+    await page.evaluate(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    await in_thread(publish, event, editor, "While away 1")
+    await in_thread(publish, event, editor, "While away 2")
+    await page.wait_for_function(f"document.title === {('(2) ' + title)!r}", timeout=3000)
+    assert await page.locator("#jump-unread").is_visible()
+
+    await page.evaluate(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    await page.wait_for_function(f"document.title === {title!r}", timeout=2000)
+
+
+async def test_scrolled_reader_sees_a_count_and_jumps_to_the_first_unread(page, live_server_url, in_thread, editor, event):
+    for i in range(6):
+        await in_thread(publish, event, editor, f"Earlier {i}", body="<p>" + "Long paragraph. " * 60 + "</p>")
+    await open_live_page(page, live_server_url, event)
+    title = await page.title()
+    await page.mouse.wheel(0, 3000)
+    await page.wait_for_function("window.scrollY > 1000")
+
+    first_unread = await in_thread(publish, event, editor, "Unread one")
+    await in_thread(publish, event, editor, "Unread two")
+    await page.wait_for_function(f"document.title === {('(2) ' + title)!r}", timeout=3000)
+
+    await page.click("#jump-unread")
+    await page.wait_for_function(f"document.activeElement && document.activeElement.id === 'post-{first_unread.pk}'")
+    assert (await headlines(page))[:2] == ["Unread two", "Unread one"]
+    assert await page.title() == title
+
+
+async def test_key_events_list_follows_live_changes(page, live_server_url, in_thread, editor, event):
+    post = await in_thread(publish, event, editor, "Talks begin")
+    await open_live_page(page, live_server_url, event)
+    assert await page.locator("#key-events").is_hidden()
+
+    post = await in_thread(services.post_set_key_event, post=post, by=editor, is_key_event=True)
+    entry = page.locator(f'#key-events-list li[data-post-id="{post.pk}"] a')
+    await entry.wait_for(state="attached", timeout=2000)
+    assert await entry.get_attribute("href") == f"#post-{post.pk}"
+    summary = await in_thread(publish, event, editor, "What we know so far", kind="summary")
+    await page.wait_for_function("document.querySelectorAll('#key-events-list li').length === 2", timeout=2000)
+    titles = await page.eval_on_selector_all("#key-events-list .key-events__title", "els => els.map(el => el.textContent)")
+    assert titles == ["What we know so far", "Talks begin"]
+    assert await page.inner_text("#key-events-count") == "(2)"
+
+    await in_thread(services.post_set_key_event, post=post, by=editor, is_key_event=False)
+    await in_thread(services.post_retract, post=summary, by=editor)
+    await page.wait_for_function("document.querySelectorAll('#key-events-list li').length === 0", timeout=2000)
+    assert await page.locator("#key-events").is_hidden()
+
+
+async def test_key_events_view_follows_live_and_leaves_other_posts_out(page, live_server_url, in_thread, editor, event):
+    key = await in_thread(publish, event, editor, "Deal struck")
+    key = await in_thread(services.post_set_key_event, post=key, by=editor, is_key_event=True)
+    await page.goto(f"{live_server_url}/live/{event.slug}/?filter=key-events")
+    await page.wait_for_function("window.liveblog && window.liveblog.isConnected()", timeout=10000)
+
+    await in_thread(publish, event, editor, "Just an update")
+    later = await in_thread(publish, event, editor, "Later development")
+    await in_thread(services.post_set_key_event, post=later, by=editor, is_key_event=True)
+    await page.wait_for_selector(f"#post-{later.pk}", timeout=2000)
+    assert await headlines(page) == ["Later development", "Deal struck"]
+
+    await in_thread(services.post_set_key_event, post=key, by=editor, is_key_event=False)
+    await page.wait_for_selector(f"#post-{key.pk}", state="detached", timeout=2000)
+    assert await headlines(page) == ["Later development"]
+
+
+async def test_page_marks_what_is_new_since_the_last_visit(page, live_server_url, in_thread, editor, event):
+    seen = await in_thread(publish, event, editor, "Read last time")
+    await open_live_page(page, live_server_url, event)
+    await page.goto("about:blank")
+    fresh = await in_thread(publish, event, editor, "Published since")
+
+    await open_live_page(page, live_server_url, event)
+
+    assert await page.locator(f"#post-{fresh.pk}.post--new").count() == 1
+    assert await page.locator(f"#post-{seen.pk}.post--new").count() == 0
+    assert await page.text_content(f"#post-{fresh.pk} .label--new") == "New since your last visit"
+    assert await page.locator("#jump-unread").is_visible()
+
+
+async def test_date_shows_only_on_posts_not_from_today_in_the_event_zone(page, live_server_url, in_thread, editor, event):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = await in_thread(publish, event, editor, "Two days ago", at=timezone.now() - timedelta(days=2))
+    today = await in_thread(publish, event, editor, "Just now")
+    await open_live_page(page, live_server_url, event)
+    assert await page.locator(f"#post-{old.pk} .post__date").is_visible()
+    assert await page.locator(f"#post-{today.pk} .post__date").is_hidden()
+
+
+async def test_on_a_phone_the_first_update_starts_on_the_first_screen(browser, live_server_url, in_thread):
+    from liveblog.demo import demo_load
+
+    event, _ = await in_thread(demo_load)
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    phone = await context.new_page()
+    await phone.goto(f"{live_server_url}/live/{event.slug}/")
+    top = await phone.evaluate("document.querySelector('#stream-posts > article.post').getBoundingClientRect().top")
+    assert top < 844
+    # Key points and key events are there, collapsed.
+    assert await phone.evaluate("!document.getElementById('key-points').open && !document.getElementById('key-events').open")
+    await context.close()
