@@ -101,7 +101,7 @@ class EventFeed(Feed):
 
 def event_feed_response(request, event: Event) -> HttpResponse:
     """The feed of an event already looked up (the view found it to key its cached copy)."""
-    feed = EventFeed().get_feed(event, request)
+    feed = EventFeed().get_feed(FeedSource(event=event, absolute=request.build_absolute_uri), request)
     response = HttpResponse(content_type=feed.content_type)
     feed.write(response, "utf-8")
     return response

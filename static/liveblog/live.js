@@ -40,6 +40,8 @@
   var queued = [];
   var unseen = [];  // ids of posts that arrived while the tab was hidden or the reader scrolled away
   var newSinceLastVisit = [];  // ids, oldest first, of posts published since the reader last came
+  var lastVisitNewest = 0;  // publish time of the newest post shown on the last visit
+  var visitStartedAt = Date.now();
   var baseTitle = document.title;
   var onlyKeyEvents = eventEl.dataset.filter === "key-events";
   var keyEventsList = document.getElementById("key-events-list");
@@ -163,6 +165,7 @@
     }
     place(post, existing);
     if (isNew) {
+      markCaughtUpSinceLastVisit(post);
       if (document.hidden) markUnseen(post.id);
       else rememberLastSeen();
       announce("New post: " + (post.headline || "update"));
@@ -502,6 +505,26 @@
     return newest;
   }
 
+  function labelNew(article) {
+    article.classList.add("post--new");
+    var label = document.createElement("span");
+    label.className = "label label--new";
+    label.textContent = "New since your last visit";
+    article.querySelector(".post__labels").appendChild(label);
+  }
+
+  // A page a cache kept for a few seconds catches up over the socket: posts published before
+  // this visit began are as new to the reader as those the page arrived with.
+  function markCaughtUpSinceLastVisit(post) {
+    var published = Date.parse(post.published_at);
+    if (!lastVisitNewest || !(published > lastVisitNewest) || published > visitStartedAt) return;
+    var article = document.getElementById("post-" + post.id);
+    if (!article || article.classList.contains("post--new")) return;
+    labelNew(article);
+    newSinceLastVisit.push(post.id);
+    updateUnread();
+  }
+
   function rememberLastSeen() {
     try { localStorage.setItem(lastSeenKey, String(newestShownTime())); } catch (e) { /* private mode */ }
   }
@@ -511,16 +534,13 @@
     var before;
     try { before = parseInt(localStorage.getItem(lastSeenKey), 10); } catch (e) { before = NaN; }
     if (!before) return;
+    lastVisitNewest = before;
     var posts = stream.querySelectorAll(":scope > article.post");
     var fresh = [];
     for (var i = 0; i < posts.length; i++) {
       var since = posts[i].querySelector(".post__ago[data-since]");
       if (since && Date.parse(since.dataset.since) > before) {
-        posts[i].classList.add("post--new");
-        var label = document.createElement("span");
-        label.className = "label label--new";
-        label.textContent = "New since your last visit";
-        posts[i].querySelector(".post__labels").appendChild(label);
+        labelNew(posts[i]);
         fresh.push(parseInt(posts[i].dataset.postId, 10));
       }
     }

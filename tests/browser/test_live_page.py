@@ -66,7 +66,8 @@ async def test_page_catches_up_after_the_socket_was_cut(page, browser, live_serv
     await page.evaluate("window.liveblog.resume()")
     await page.wait_for_function(f"window.liveblog.lastSeq() === {event.seq}", timeout=5000)
 
-    fresh = await page.context.new_page()
+    # A reader arriving now, with nothing in their browser's cache.
+    fresh = await (await browser.new_context()).new_page()
     await fresh.goto(f"{live_server_url}/live/{event.slug}/")
     assert await shown_posts(page) == await shown_posts(fresh)
     assert await headlines(page) == ["Missed three", "Missed two", "Missed one", "First, fixed"]
