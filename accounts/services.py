@@ -220,8 +220,7 @@ def user_byline_update(
         user.avatar = avatar
     user.full_clean()
     user.save()
-    if byline_state(user) != shown:
-        byline_changed.send(sender=User, user=user, by=by)
+    byline_announce(user=user, by=by, before=shown)
     return user
 
 
