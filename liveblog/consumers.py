@@ -10,17 +10,21 @@ back further than the hub's recent changes (liveblog/fanout.py).
 Fan-out cost: a live page can have thousands of readers per process, so the
 consumer does not take a layer channel of its own. It joins the process's
 fan-out hub (liveblog/fanout.py), which receives each group message once per
-process and drops it into every member's queue. Each socket has one writer
-task that takes changes from its queue and sends them, one at a time and
-never while the consumer is handling a frame from the reader (a resume): the
-two take turns through one lock, so the ordering argument in `replay` holds.
-BENCHMARKS.md has the measurements behind this.
+process and drops it into every member's queue. A writer task, started when
+a change finds the socket's queue idle, sends the queued changes one at a time
+and never while the consumer is handling a frame from the reader (a resume):
+the two take turns through one lock, so the ordering argument in `replay`
+holds. On Python 3.12+ the writer starts eagerly: a change for an idle socket
+is written within the hub's own call, with no task scheduled at all, and only a
+send that has to wait (a resume holding the turn, a full socket buffer) goes on
+as a task. BENCHMARKS.md has the measurements behind this.
 """
 
 import asyncio
 import contextlib
 import json
 import logging
+import sys
 import time
 from collections import deque
 from urllib.parse import parse_qs
@@ -138,6 +142,20 @@ def changes_after(event_id: int, after: int, limit: int) -> tuple[int, list[tupl
     return current, list(changes[:limit])
 
 
+# asyncio.Task's eager_start (3.12+) runs a task's first step at once, in the caller.
+EAGER_TASKS = sys.version_info >= (3, 12)
+
+
+def start_eagerly(coroutine) -> asyncio.Task:
+    """`coroutine` as a task that runs at once up to its first wait (Python 3.12+): one that
+    never waits is done before this returns, without a turn of the event loop. On 3.11 the
+    task starts at the loop's next turn."""
+    loop = asyncio.get_running_loop()
+    if EAGER_TASKS:
+        return asyncio.Task(coroutine, loop=loop, eager_start=True)
+    return loop.create_task(coroutine)
+
+
 def frame(kind: str, **fields) -> str:
     return json.dumps({"type": kind, **fields}, separators=(",", ":"))
 
@@ -153,6 +171,8 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
     hands over (connect, the reader's frames, disconnect), and the socket's writer,
     sending live changes. Each holds `turn` while it works, so a change that arrives
     during a resume is sent after it, or dropped if the resume already sent it.
+    The writer runs only while there are changes to send: the hub's delivery starts
+    it, and it ends when the queue is empty.
     """
 
     # No layer channel per socket (Channels makes one for a consumer whose alias names a
@@ -164,11 +184,11 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Changes from the hub, waiting for the writer task. A deque and one future to wake
-        # the writer, not an asyncio.Queue: the hub calls hub_deliver for every socket on every
-        # change, and the Queue's bookkeeping was a tenth of a worker's fan-out CPU (BENCHMARKS.md).
+        # Changes from the hub, waiting for the writer. A deque, not an asyncio.Queue, and no
+        # writer parked on a future between changes: the hub calls hub_deliver for every socket
+        # on every change, and that wake-up machinery, plus the garbage collector's passes over
+        # thousands of parked futures, was most of a worker's fan-out CPU (BENCHMARKS.md).
         self.live_changes: deque = deque()
-        self.writer_waiting: asyncio.Future | None = None
         # Held while a frame from the reader is handled, and while the writer sends a change.
         self.turn = asyncio.Lock()
         self.hub = None
@@ -197,17 +217,13 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
     def hub_deliver(self, message) -> None:
         """Called by the fan-out hub for every change of the event, in order, for every socket."""
         self.live_changes.append(message)
-        waiting = self.writer_waiting
-        if waiting is not None and not waiting.done():
-            waiting.set_result(None)
+        if self.group is not None and (self.writer is None or self.writer.done()):
+            self.writer = start_eagerly(self.write_live_changes())
 
     async def write_live_changes(self) -> None:
-        """The socket's writer: sends each change from the hub once it is this socket's turn."""
-        while True:
-            if not self.live_changes:
-                self.writer_waiting = asyncio.get_running_loop().create_future()
-                await self.writer_waiting
-                self.writer_waiting = None
+        """The socket's writer: sends the queued changes, each once it is this socket's turn,
+        and ends when none are left (the next change starts a new writer)."""
+        while self.live_changes:
             message = self.live_changes.popleft()
             async with self.turn:
                 try:
@@ -216,6 +232,10 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
                     # The socket closed under us (its disconnect is on its way), or a gap could
                     # not be filled: end the socket, and the reader's page reconnects and resumes.
                     logger.debug("Live change %s not sent: %r", message["seq"], exc)
+                    self.live_changes.clear()
+                    if self.group is not None:  # no later change starts a writer again
+                        self.hub.leave(self.group, self)
+                        self.group = None
                     with contextlib.suppress(Exception):
                         await self.close()
                     return
@@ -227,7 +247,6 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         self.hub = hub_for(layer)
         self.group = event_group(event_id)
         await self.hub.join(self.group, self, event_id=event_id)
-        self.writer = asyncio.create_task(self.write_live_changes())
 
     def stop_live_changes(self) -> None:
         if self.group is not None:

@@ -1,10 +1,11 @@
-"""The process-local fan-out hub, and the consumer's direct path out of it."""
+"""The process-local fan-out hub, and the consumer's writer fed by it."""
 
 import asyncio
 
+import pytest
 from channels.layers import InMemoryChannelLayer
 
-from liveblog.consumers import LiveEventConsumer
+from liveblog.consumers import EAGER_TASKS, LiveEventConsumer
 from liveblog.fanout import hub_for
 
 GROUP = "event-1"
@@ -85,7 +86,6 @@ async def consumer_with(send) -> LiveEventConsumer:
     consumer.hub = hub_for(consumer.layer)
     consumer.group = GROUP
     await consumer.hub.join(GROUP, consumer)
-    consumer.writer = asyncio.create_task(consumer.write_live_changes())
     return consumer
 
 
@@ -161,4 +161,41 @@ async def test_a_failed_send_closes_the_socket_so_the_reader_resumes():
     await settle(lambda: consumer.writer.done())
 
     assert sent == [{"type": "websocket.close"}]
+    # The socket left the hub: later changes start no writer that would fail again.
+    assert consumer.hub.members == {}
+    consumer.hub_deliver(change(2))
+    assert consumer.writer.done()
+    consumer.stop_live_changes()
+
+
+@pytest.mark.skipif(not EAGER_TASKS, reason="eager tasks need Python 3.12")
+async def test_a_change_for_an_idle_socket_is_written_within_the_delivery():
+    sent = []
+
+    async def send(message):
+        sent.append(message["text"])
+
+    consumer = await consumer_with(send)
+    consumer.hub_deliver(change(1))
+    # No turn of the event loop in between: the frame is already out, and no task is left.
+    assert sent == ['{"seq":1}']
+    assert consumer.writer.done()
+    consumer.hub_deliver(change(2))
+    assert sent == ['{"seq":1}', '{"seq":2}']
+    consumer.stop_live_changes()
+
+
+async def test_the_writer_ends_when_its_queue_is_empty_and_the_next_change_starts_another():
+    sent = []
+
+    async def send(message):
+        sent.append(message["text"])
+
+    consumer = await consumer_with(send)
+    consumer.hub_deliver(change(1))
+    await settle(lambda: consumer.writer.done())
+    first = consumer.writer
+    consumer.hub_deliver(change(2))
+    await settle(lambda: sent == ['{"seq":1}', '{"seq":2}'])
+    assert consumer.writer is not first
     consumer.stop_live_changes()
