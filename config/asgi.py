@@ -1,6 +1,7 @@
 """ASGI entry point: Django for HTTP, the live-event consumer for websockets, and the
 in-process scheduler on the embedded default (lifespan)."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -30,3 +31,12 @@ application = ProtocolTypeRouter(
         "lifespan": LifespanScheduler(),
     }
 )
+
+# A web process holds thousands of sockets of a few hundred objects each, living for minutes.
+# With Python's default thresholds the collector makes a full pass over all of them (0.4-0.9 s
+# at 5,000-10,000 sockets) each time the heap grows by a quarter: several per reconnect storm,
+# each a pause for every reader of the process. So the start-up objects (Django, the URLconf,
+# the code) are frozen out of those passes, and a full pass waits for about a million new
+# objects (several thousand sockets) instead of 70,000. BENCHMARKS.md has the figures.
+gc.freeze()
+gc.set_threshold(5000, 10, 20)
