@@ -16,6 +16,7 @@ BENCHMARKS.md for what the figures mean.
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -118,6 +119,8 @@ APPS = {
     "stock": "bench.fanout.stock:application",
     # Ours with no recent changes in memory and no slug memory: every resume reads the log.
     "no-memory": "bench.fanout.no_memory:application",
+    # Ours with Python's default garbage-collector thresholds and nothing frozen.
+    "python-gc": "bench.fanout.python_gc:application",
 }
 
 
@@ -348,7 +351,19 @@ def publish_posts(
     return sent, calls
 
 
-def run_one(readers: int, args, editor, consumer: str = "ours") -> dict:
+def warm_up_publisher(editor) -> None:
+    """One post to an event nobody reads, before the measured ones: the bench process's first
+    transaction and first Redis publish cost about 200 ms more than later ones, a cold start of
+    the publisher (once per web process in production), which the first measured post would
+    otherwise carry into every reader's latency."""
+    from liveblog import services
+
+    event = services.event_create(title=f"Bench warm-up {time.time():.0f}", by=editor, status="live")
+    draft = services.post_create_draft(event=event, by=editor, headline="Warm-up", body="<p>Warm-up.</p>")
+    services.post_publish(post=draft, by=editor)
+
+
+def run_one(readers: int, args, editor, consumer: str = "ours", nap_ms: float = 0.0) -> dict:
     from liveblog import services
     from liveblog.models import EventChange
 
@@ -370,7 +385,13 @@ def run_one(readers: int, args, editor, consumer: str = "ours") -> dict:
         for i, count in enumerate(share):
             generators.append(
                 LoadGenerator(
-                    i, count, sources[i :: args.loadgens] or sources, args.port, path, args.posts
+                    i,
+                    count,
+                    sources[i :: args.loadgens] or sources,
+                    args.port,
+                    path,
+                    args.posts,
+                    ("--nap-ms", str(nap_ms)) if nap_ms else (),
                 )
             )
         connected = [g.wait_for("connected", args.connect_timeout) for g in generators]
@@ -386,6 +407,7 @@ def run_one(readers: int, args, editor, consumer: str = "ours") -> dict:
 
         if args.profile:
             profilers = start_profilers(server, readers, args)
+        warm_up_publisher(editor)
         server_cpu0, gen_cpu0 = server.cpu(), sum(g.cpu() for g in generators)
         window_start = time.monotonic()
         sent, calls = publish_posts(event, editor, args.posts, args.interval)
@@ -407,6 +429,7 @@ def run_one(readers: int, args, editor, consumer: str = "ours") -> dict:
     return summarize(
         readers=readers,
         consumer=consumer,
+        nap_ms=nap_ms,
         args=args,
         sent=sent,
         results=results,
@@ -460,6 +483,7 @@ def summarize(
     *,
     readers,
     consumer,
+    nap_ms,
     args,
     sent,
     results,
@@ -497,6 +521,7 @@ def summarize(
     return {
         "readers": readers,
         "consumer": consumer,
+        "loadgen_nap_ms": nap_ms,
         "opened": opened,
         "failed": failed,
         "connect_seconds": connect_seconds,
@@ -550,13 +575,13 @@ def machine() -> str:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| consumer | readers | connect | delivered | p50 | p99 | max | worst post p99 | publish call p50 | server CPU (window) | CPU/delivery | loadgen CPU | server RSS/conn | sockets per worker | load avg after |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| consumer | loadgen nap | readers | connect | delivered | p50 | p99 | max | worst post p99 | publish call p50 | server CPU (window) | CPU/delivery | loadgen CPU | server RSS/conn | sockets per worker | load avg after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
         lines.append(
-            f"| {r['consumer']} | {r['readers']:,} | {r['connect_seconds']:.1f} s | {r['delivered_share'] * 100:.2f}% "
+            f"| {r['consumer']} | {r['loadgen_nap_ms']:g} ms | {r['readers']:,} | {r['connect_seconds']:.1f} s | {r['delivered_share'] * 100:.2f}% "
             f"| {ms(r['p50'])} | {ms(r['p99'])} | {ms(r['max'])} | {ms(r['worst_post_p99'])} | {ms(r['publish_call_p50'])} "
             f"| {r['server_cpu_seconds']:.1f} s ({r['window_seconds']:.0f} s) "
             f"| {r['server_cpu_us_per_delivery']:.0f} µs | {r['loadgen_cpu_seconds']:.1f} s "
@@ -588,9 +613,14 @@ def parse_args(argv=None):
     )
     parser.add_argument("--label", default="run", help="names the results files")
     parser.add_argument(
+        "--loadgen-naps",
+        default="0",
+        help="comma-separated ms the load generators nap between reads (0: wait in epoll; see loadgen.py)",
+    )
+    parser.add_argument(
         "--consumers",
         default="ours",
-        help="comma-separated: ours, stock (a stock Channels consumer), run one after the other per N",
+        help="comma-separated: ours, stock (a stock Channels consumer), python-gc (ours with Python's GC defaults), one after the other per N",
     )
     return parser.parse_args(argv)
 
@@ -612,8 +642,10 @@ def main(argv=None) -> int:
     editor = django_setup()
     rows = []
     for readers in counts:
-        for consumer in args.consumers.split(","):
-            row = run_one(readers, args, editor, consumer)
+        for consumer, nap_ms in itertools.product(
+            args.consumers.split(","), [float(n) for n in args.loadgen_naps.split(",")]
+        ):
+            row = run_one(readers, args, editor, consumer, nap_ms)
             rows.append(row)
             log(json.dumps({k: v for k, v in row.items() if k != "per_post"}, default=str))
     report = f"Machine: {machine()}\nLabel: {args.label}; uvicorn flags: {' '.join(UVICORN_FLAGS + args.uvicorn_flag)}\n\n{table(rows)}\n"

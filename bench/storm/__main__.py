@@ -1,6 +1,6 @@
 """Reconnect-storm bench: N readers of one event lose their sockets at once, reconnect and resume.
 
-    python -m bench.storm [--readers 10000] [--scenarios cut,worker-restart,cut:no-memory]
+    python -m bench.storm [--readers 10000] [--scenarios cut,worker-restart,cut:no-memory,cut:python-gc]
 
 For each scenario it starts the production shape on 127.0.0.1 (uvicorn, 2 workers,
 Redis pub/sub, PostgreSQL) and opens N readers from two load-generator processes
@@ -15,7 +15,8 @@ worker by bench/fanout/counted.py; the publisher, in this process, is not counte
 Scenarios: `cut` drops every socket from the readers' side (a network blip);
 `worker-restart` kills one of the two workers (SIGKILL; uvicorn starts a new one,
 which begins with nothing in memory); `:no-memory` serves the product with its
-resume memory turned off (bench/fanout/no_memory.py), for comparison. The
+resume memory turned off (bench/fanout/no_memory.py), and `:python-gc` with Python's
+default garbage-collector settings (bench/fanout/python_gc.py), for comparison. The
 environment is set by `make bench`; BENCHMARKS.md explains the figures.
 """
 
@@ -148,7 +149,7 @@ def table(rows: list[dict]) -> str:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readers", type=int, default=10000)
-    parser.add_argument("--scenarios", default="cut,worker-restart,cut:no-memory")
+    parser.add_argument("--scenarios", default="cut,worker-restart,cut:no-memory,cut:python-gc")
     parser.add_argument("--before", type=int, default=5, help="posts readers get live first")
     parser.add_argument("--during", type=int, default=5, help="posts published during the storm")
     parser.add_argument("--port", type=int, default=8766)
