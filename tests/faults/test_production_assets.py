@@ -1,10 +1,12 @@
 """In the production shape, what a reader downloads is compressed and cacheable: the live page
-and the API are gzipped, static files carry their content's hash in their names and are
-served precompressed with a far-future Cache-Control."""
+and the API are gzipped (brotli where the browser accepts it), static files carry their
+content's hash in their names and are served precompressed with a far-future Cache-Control."""
 
 import gzip
 import re
 import urllib.request
+
+import brotli
 
 
 def fetch(app, path: str, encoding: str = "gzip"):
@@ -21,6 +23,10 @@ def test_pages_and_api_are_compressed_and_static_files_hashed_and_long_cached(pr
     assert headers["Content-Encoding"] == "gzip"
     page = gzip.decompress(body).decode()
     assert "Fault drill" in page
+    # Brotli too, for browsers that ask for it: compressed once per change, with the stored copy.
+    headers, body = fetch(production, f"/live/{production.slug}/", "gzip, deflate, br")
+    assert headers["Content-Encoding"] == "br"
+    assert brotli.decompress(body).decode() == page
 
     headers, body = fetch(production, f"/api/v1/events/{production.slug}/posts/")
     assert headers["Content-Encoding"] == "gzip"

@@ -187,3 +187,58 @@ def test_the_copy_is_shared_through_redis(client, event, publish, renders):
     finally:
         for key in redis.keys(pattern):
             redis.delete(key)
+
+
+@pytest.fixture
+def compressions(monkeypatch):
+    """How often a body was compressed, by the render cache or by the compression middleware."""
+    import django.middleware.gzip
+
+    calls = []
+    for owner, name in ((pagecache, "compressed"), (django.middleware.gzip, "compress_string")):
+        original = getattr(owner, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("page", ["live page", "permalink", "speaker page", "Atom feed"])
+def test_each_reader_gets_the_encoding_it_accepts_compressed_once_per_change(
+    client, event, speaker, quoted_post, compressions, page
+):
+    import gzip
+
+    import brotli
+
+    url = page_urls(event, quoted_post, speaker)[page]
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert compressions == ["compressed"]  # once, when the page was rendered
+    as_gzip = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    as_brotli = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    no_brotli = client.get(url, headers={"Accept-Encoding": "br;q=0, gzip"})
+
+    assert compressions == ["compressed"]  # the stored copies served the other readers
+    assert "Content-Encoding" not in plain
+    assert as_gzip["Content-Encoding"] == "gzip" and gzip.decompress(as_gzip.content) == plain.content
+    assert as_brotli["Content-Encoding"] == "br" and brotli.decompress(as_brotli.content) == plain.content
+    assert no_brotli["Content-Encoding"] == "gzip"
+    assert len(as_brotli.content) < len(as_gzip.content) < len(plain.content) / 2
+    for response in (plain, as_gzip, as_brotli):
+        assert "Accept-Encoding" in response["Vary"]  # a shared cache keeps one copy per encoding
+        assert response["ETag"] == plain["ETag"]
+
+
+def test_a_new_post_is_compressed_afresh(client, event, publish, compressions):
+    publish("First")
+    first = client.get(live_url(event), headers={"Accept-Encoding": "gzip"})
+    publish("Second")
+    second = client.get(live_url(event), headers={"Accept-Encoding": "gzip"})
+
+    import gzip
+
+    assert compressions == ["compressed", "compressed"]
+    assert b"Second" in gzip.decompress(second.content) and b"Second" not in gzip.decompress(first.content)
