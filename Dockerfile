@@ -15,4 +15,4 @@ RUN useradd --create-home liveblog \
 USER liveblog
 EXPOSE 8000
 CMD ["python", "-m", "uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", \
-     "--ws-max-size", "16384", "--ws-per-message-deflate", "false"]
+     "--ws-max-size", "16384", "--ws-per-message-deflate", "false", "--timeout-worker-healthcheck", "30"]

@@ -32,7 +32,12 @@ NGINX_TEMPLATE = PROJECT / "deploy" / "nginx.conf"
 RUNTIME = PROJECT / ".prod"  # the secret key and uploaded pictures of `make prod`, kept between runs
 
 # Readers send only tiny frames; per-message deflate on every fan-out frame costs more CPU than it saves.
-UVICORN_OPTIONS = ["--workers", "2", "--ws-max-size", "16384", "--ws-per-message-deflate", "false"]
+# A worker busy with a reconnect storm may miss the default 5 s health check, and killing it would
+# drop all its sockets at once: 30 s still replaces a worker that really hangs.
+UVICORN_OPTIONS = [
+    "--workers", "2", "--ws-max-size", "16384", "--ws-per-message-deflate", "false",
+    "--timeout-worker-healthcheck", "30",
+]
 SCHEDULER_COMMAND = ["manage.py", "run_scheduler"]
 
 
