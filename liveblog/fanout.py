@@ -14,8 +14,11 @@ Redis only carries news of the change log, so for an event's group the hub also
 keeps its members current from the log itself: every RELAY_SECONDS it reads the
 event's seq (one query per event per process) and relays any logged change the
 layer did not bring (Redis away, a dropped subscription, a send that timed out),
-and every HEARTBEAT_SECONDS it gives members the seq, which they pass on to
-readers. A subscription that fails is logged and made again, with backoff.
+and when the group has had no change for HEARTBEAT_SECONDS it gives members the
+seq, which they pass on to readers. (While changes flow, each carries its seq and
+proves the socket alive: a heartbeat then would be one more frame per reader,
+arriving on top of a post.) A subscription that fails is logged and made again,
+with backoff.
 
 A reconnect storm (a deploy, a network blip) brings every reader back at once,
 each resuming after the last seq it applied. The hub keeps each event's newest
@@ -174,6 +177,8 @@ class FanoutHub:
         self.recent: dict[str, RecentChanges] = {}
         # group -> resolved when its next change arrives (for resumes ahead of this process).
         self._next_change: dict[str, asyncio.Future] = {}
+        # group -> the loop's time when its members were last sent a frame (change or heartbeat).
+        self.last_frame_at: dict[str, float] = {}
 
     async def join(self, group: str, member, *, event_id: int | None = None) -> None:
         """Deliver the group's messages to `member.hub_deliver(message)` from now on.
@@ -188,6 +193,7 @@ class FanoutHub:
             members = self.members[group] = {}
             subscribed = self._subscribed[group] = asyncio.get_running_loop().create_future()
             self.last_seq[group] = None
+            self.last_frame_at[group] = asyncio.get_running_loop().time()
             self.recent[group] = RecentChanges(RECENT_CHANGES)
             self._tasks[group] = [asyncio.ensure_future(self._pump(group, subscribed, event_id))]
             if event_id is not None:
@@ -210,6 +216,7 @@ class FanoutHub:
             del self.members[group]
             del self._subscribed[group]
             del self.last_seq[group]
+            del self.last_frame_at[group]
             del self.recent[group]
             self._next_change.pop(group, None)
             for task in self._tasks.pop(group):
@@ -249,6 +256,8 @@ class FanoutHub:
         return recent is not None and recent.newest is not None
 
     def _deliver(self, group: str, message: dict) -> None:
+        if group in self.last_frame_at:
+            self.last_frame_at[group] = asyncio.get_running_loop().time()
         if message.get("type") == "live.change":
             next_change = self._next_change.pop(group, None)
             if next_change is not None and not next_change.done():
@@ -312,10 +321,9 @@ class FanoutHub:
 
     async def _relay(self, group: str, event_id: int) -> None:
         """Keep the members current from the change log, whatever the layer does."""
-        since_heartbeat = 0.0
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(RELAY_SECONDS)
-            since_heartbeat += RELAY_SECONDS
             try:
                 current, changes = await logged_changes_after(event_id, self.last_seq.get(group))
             except Exception as exc:  # PostgreSQL away: try again next tick
@@ -328,7 +336,6 @@ class FanoutHub:
             for seq, text in changes:
                 if seq > self.last_seq[group]:
                     self._deliver(group, {"type": "live.change", "seq": seq, "text": text})
-            if since_heartbeat >= HEARTBEAT_SECONDS:
-                since_heartbeat = 0.0
+            if loop.time() - self.last_frame_at.get(group, loop.time()) >= HEARTBEAT_SECONDS:
                 heartbeat = json.dumps({"type": "heartbeat", "seq": current}, separators=(",", ":"))
                 self._deliver(group, {"type": "live.heartbeat", "seq": current, "text": heartbeat})

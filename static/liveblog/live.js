@@ -23,8 +23,9 @@
 
   var BACKGROUND_PAUSE_MS = 60000;  // a hidden tab lets its socket go after a minute
   var MAX_BACKOFF_MS = 30000;
-  // The server sends a heartbeat every 15 s; a socket silent for this long is dead (a NAT
-  // or proxy dropped it without a close), so it is closed and made again.
+  // The server sends a frame at least every 15 s (a change, or a heartbeat when there is none);
+  // a socket silent for this long is dead (a NAT or proxy dropped it without a close), so it is
+  // closed and made again.
   var SILENCE_LIMIT_MS = 40000;
 
   var lastSeq = parseInt(eventEl.dataset.seq, 10) || 0;

@@ -1,6 +1,6 @@
 """The fan-out hub keeps readers current from the change log when the layer fails them:
 a change the layer never carried is relayed, a subscription whose receive raises is made
-again, and members hear the log's seq in a heartbeat."""
+again, and members hear the log's seq in a heartbeat when no change has come for a while."""
 
 import asyncio
 import json
@@ -89,3 +89,21 @@ async def test_members_hear_the_logs_seq_in_a_heartbeat(event, editor, monkeypat
     heartbeat = next(m for m in member.messages if m["type"] == "live.heartbeat")
     assert json.loads(heartbeat["text"]) == {"type": "heartbeat", "seq": post.seq}
     hub.leave(event_group(event.pk), member)
+
+
+async def test_no_heartbeat_while_changes_flow_and_one_once_they_stop(event, monkeypatch):
+    # While changes arrive each one carries the seq and proves the socket alive; a heartbeat
+    # then would only be one more frame for every reader, on top of a post.
+    monkeypatch.setattr(fanout, "HEARTBEAT_SECONDS", 0.5)
+    layer = InMemoryChannelLayer()
+    hub, member, group = hub_for(layer), Member(), event_group(event.pk)
+    await hub.join(group, member, event_id=event.pk)
+
+    for seq in range(1, 13):  # a change every 0.1 s for 1.2 s
+        await layer.group_send(group, {"type": "live.change", "seq": seq, "text": "{}"})
+        await asyncio.sleep(0.1)
+    assert member.seqs() == list(range(1, 13))
+    assert member.seqs("live.heartbeat") == []
+
+    await settle(lambda: member.seqs("live.heartbeat"), timeout=2.0)
+    hub.leave(group, member)
