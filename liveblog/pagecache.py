@@ -116,9 +116,10 @@ def stored_or_render(request, *, validators: caching.Validators, render: Callabl
         response = render()
         if not _storable(response):
             return response
+        if len(response.content) > STORED_MAX_BYTES:
+            return caching.apply(response, validators)  # the compression middleware serves it
         stored = (response.status_code, response["Content-Type"], response.content, compressed(response.content))
-        if len(response.content) <= STORED_MAX_BYTES:
-            _store(key, stored)
+        _store(key, stored)
     return caching.apply(_response_from(request, *stored), validators)
 
 

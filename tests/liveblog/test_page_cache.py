@@ -242,3 +242,21 @@ def test_a_new_post_is_compressed_afresh(client, event, publish, compressions):
 
     assert compressions == ["compressed", "compressed"]
     assert b"Second" in gzip.decompress(second.content) and b"Second" not in gzip.decompress(first.content)
+
+
+def test_a_page_too_big_to_store_is_rendered_each_time_and_still_compressed(
+    client, event, publish, compressions, renders, monkeypatch
+):
+    import gzip
+
+    monkeypatch.setattr(pagecache, "STORED_MAX_BYTES", 100)
+    publish("Big")
+    first = client.get(live_url(event), headers={"Accept-Encoding": "gzip"})
+    renders.clear()
+    second = client.get(live_url(event), headers={"Accept-Encoding": "gzip"})
+
+    assert renders  # nothing was stored, so the second reader's page was rendered again
+    assert second["Content-Encoding"] == "gzip" and b"Big" in gzip.decompress(second.content)
+    assert first["ETag"] == second["ETag"]
+    # The middleware compressed each response; no stored copies were made for it.
+    assert compressions == ["compress_string", "compress_string"]
