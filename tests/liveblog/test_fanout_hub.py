@@ -89,16 +89,22 @@ async def consumer_with(send) -> LiveEventConsumer:
     return consumer
 
 
-def change(seq):
-    return {"type": "live.change", "seq": seq, "text": f'{{"seq":{seq}}}'}
-
-
-async def test_the_writer_sends_changes_in_order_and_drops_duplicates():
+def recording_send():
+    """A server send that keeps the text of every frame, and the list it keeps them in."""
     sent = []
 
     async def send(message):
         sent.append(message["text"])
 
+    return sent, send
+
+
+def change(seq):
+    return {"type": "live.change", "seq": seq, "text": f'{{"seq":{seq}}}'}
+
+
+async def test_the_writer_sends_changes_in_order_and_drops_duplicates():
+    sent, send = recording_send()
     consumer = await consumer_with(send)
     for seq in (1, 2, 2, 3):
         await consumer.layer.group_send(GROUP, change(seq))
@@ -131,11 +137,7 @@ async def test_a_send_the_server_makes_wait_keeps_later_changes_behind_it():
 
 
 async def test_live_changes_wait_while_the_consumer_handles_a_frame():
-    sent = []
-
-    async def send(message):
-        sent.append(message["text"])
-
+    sent, send = recording_send()
     consumer = await consumer_with(send)
     async with consumer.turn:  # e.g. answering a resume
         consumer.hub_deliver(change(1))
@@ -170,11 +172,7 @@ async def test_a_failed_send_closes_the_socket_so_the_reader_resumes():
 
 @pytest.mark.skipif(not EAGER_TASKS, reason="eager tasks need Python 3.12")
 async def test_a_change_for_an_idle_socket_is_written_within_the_delivery():
-    sent = []
-
-    async def send(message):
-        sent.append(message["text"])
-
+    sent, send = recording_send()
     consumer = await consumer_with(send)
     consumer.hub_deliver(change(1))
     # No turn of the event loop in between: the frame is already out, and no task is left.
@@ -186,11 +184,7 @@ async def test_a_change_for_an_idle_socket_is_written_within_the_delivery():
 
 
 async def test_the_writer_ends_when_its_queue_is_empty_and_the_next_change_starts_another():
-    sent = []
-
-    async def send(message):
-        sent.append(message["text"])
-
+    sent, send = recording_send()
     consumer = await consumer_with(send)
     consumer.hub_deliver(change(1))
     await settle(lambda: consumer.writer.done())
