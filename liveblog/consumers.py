@@ -14,9 +14,11 @@ process and drops it into every member's queue. A writer task, started when
 a change finds the socket's queue idle, sends the queued changes one at a time
 and never while the consumer is handling a frame from the reader (a resume):
 the two take turns through one lock, so the ordering argument in `replay`
-holds. On Python 3.12+ the writer starts eagerly: a change for an idle socket
-is written within the hub's own call, with no task scheduled at all, and only a
-send that has to wait (a resume holding the turn, a full socket buffer) goes on
+holds. A change for an idle, current socket skips all of that: under uvicorn
+its frame, built once per process, is written to the socket within the hub's
+call (liveblog/wsframe.py). Otherwise, on Python 3.12+, the writer starts
+eagerly, so a send that does not wait still runs within the hub's call, and only
+one that has to wait (a resume holding the turn, a full socket buffer) goes on
 as a task. BENCHMARKS.md has the measurements behind this.
 """
 
@@ -39,6 +41,7 @@ from liveblog.broadcast import event_group
 from liveblog.fanout import hub_for, reader_db
 from liveblog.models import Event
 from liveblog.selectors import event_changes_after
+from liveblog.wsframe import direct_frame_writer, text_frame
 
 # Beyond this many missed changes a fresh page load is cheaper than a replay.
 RESUME_LIMIT = 500
@@ -172,7 +175,9 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
     sending live changes. Each holds `turn` while it works, so a change that arrives
     during a resume is sent after it, or dropped if the resume already sent it.
     The writer runs only while there are changes to send: the hub's delivery starts
-    it, and it ends when the queue is empty.
+    it, and it ends when the queue is empty. A change that finds neither at work,
+    and the socket ready, is written at once, as one frame shared by all the
+    process's readers (liveblog/wsframe.py).
     """
 
     # No layer channel per socket (Channels makes one for a consumer whose alias names a
@@ -194,8 +199,11 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
         self.hub = None
         self.group: str | None = None
         self.writer: asyncio.Task | None = None
+        self.write_frame = None
 
     async def __call__(self, scope, receive, send):
+        # Where the server allows it, a live change's frame is written straight to the socket.
+        self.write_frame = direct_frame_writer(send)
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -216,9 +224,32 @@ class LiveEventConsumer(AsyncWebsocketConsumer):
 
     def hub_deliver(self, message) -> None:
         """Called by the fan-out hub for every change of the event, in order, for every socket."""
+        if self.write_now(message):
+            return
         self.live_changes.append(message)
         if self.group is not None and (self.writer is None or self.writer.done()):
             self.writer = start_eagerly(self.write_live_changes())
+
+    def write_now(self, message) -> bool:
+        """Write the next change in order straight to the socket, when nothing else is sending
+        on it (no resume, no queued change, room in its buffer): the common case of a post
+        reaching a reader who is current, with no task and no lock per reader."""
+        if (
+            self.write_frame is None
+            or self.live_changes
+            or self.turn.locked()
+            or (self.writer is not None and not self.writer.done())
+            or self.group is None
+            or message["type"] != "live.change"
+        ):
+            return False
+        seq = message["seq"]
+        if self.last_seq is not None and seq != self.last_seq + 1:
+            return False  # a duplicate, or a gap the writer fills from the log first
+        if not self.write_frame(text_frame(message["text"])):
+            return False
+        self.last_seq = seq
+        return True
 
     async def write_live_changes(self) -> None:
         """The socket's writer: sends the queued changes, each once it is this socket's turn,
