@@ -4,7 +4,8 @@ import json
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from liveblog import services
 from liveblog.models import Event, EventChange, KeyPoint, Post, Revision
@@ -294,17 +295,17 @@ def assert_unchanged(post):
     assert stored.event.seq == EventChange.objects.filter(event=stored.event).count()
 
 
-def test_a_database_error_while_checking_a_post_is_not_reported_as_a_broken_pin_rule(editor, event, publish):
+def test_a_database_error_while_saving_a_post_is_not_reported_as_a_broken_rule(editor, event, publish):
     post = publish("Not pinned")
     version, seq = post.version, Event.objects.get(pk=event.pk).seq
 
     gone = []
 
     def database_gone(execute, sql, params, many, context):
-        # PostgreSQL goes away just as full_clean() checks the constraints (Q.check's `_check`).
+        # PostgreSQL goes away just as the edit is saved.
         if sql.startswith(("SAVEPOINT", "ROLLBACK", "RELEASE")):
             return execute(sql, params, many, context)  # the test's own transaction survives
-        if gone or '"_check"' in sql:
+        if gone or sql.startswith('UPDATE "liveblog_post"'):
             gone.append(sql)
             raise OperationalError("server closed the connection unexpectedly")
         return execute(sql, params, many, context)
@@ -314,3 +315,21 @@ def test_a_database_error_while_checking_a_post_is_not_reported_as_a_broken_pin_
     post.refresh_from_db()
     assert (post.headline, post.version) == ("Not pinned", version)
     assert Event.objects.get(pk=event.pk).seq == seq
+
+
+def test_a_publish_checks_the_rules_of_a_post_state_without_a_query_for_each(editor, event):
+    draft = services.post_create_draft(event=event, by=editor, headline="Talks resume", body="<p>Delegates are back.</p>")
+    with CaptureQueriesContext(connection) as publish:
+        services.post_publish(post=draft, by=editor)
+
+    assert Post.objects.get(pk=draft.pk).status == Post.Status.PUBLISHED
+    assert [q["sql"] for q in publish.captured_queries if '"_check"' in q["sql"]] == []
+    assert len(publish.captured_queries) <= 17  # 30 when each rule was a query in a savepoint
+
+
+def test_postgresql_still_refuses_a_post_state_the_rules_forbid(editor, event, publish):
+    post = publish("Talks resume")
+    with pytest.raises(IntegrityError, match="post_pinned_only_when_published"), transaction.atomic():
+        Post.objects.filter(pk=post.pk).update(is_pinned=True, status=Post.Status.DRAFT, seq=None)
+    post.refresh_from_db()
+    assert (post.status, post.is_pinned) == (Post.Status.PUBLISHED, False)
