@@ -191,11 +191,29 @@ class Server:
 
     def statements(self) -> int:
         """SQL statements run by every worker so far, a worker that died included."""
-        total = 0
+        return sum(int(lines[0]) for lines in self._counts() if lines and lines[0])
+
+    def full_gc_passes(self, since: float) -> list[float]:
+        """How long each full garbage-collector pass took that any worker ended after `since`
+        (time.time())."""
+        pauses = []
+        for lines in self._counts():
+            for entry in (lines[1].split() if len(lines) > 1 else []):
+                ended, seconds = entry.split(",")
+                if float(ended) >= since:
+                    pauses.append(float(seconds))
+        return pauses
+
+    def _counts(self) -> list[list[str]]:
+        """Each worker's lines from bench/fanout/counted.py: its statements, then its latest full
+        GC passes as `ended,seconds` pairs."""
+        found = []
         for name in os.listdir(self.query_dir):
-            with contextlib.suppress(OSError, ValueError):
-                total += int(Path(self.query_dir, name).read_text() or 0)
-        return total
+            if name.endswith(".new"):
+                continue
+            with contextlib.suppress(OSError):
+                found.append(Path(self.query_dir, name).read_text().split("\n"))
+        return found
 
     def cpu(self) -> float:
         return sum(self.cpu_by_worker().values())
@@ -409,12 +427,14 @@ def run_one(readers: int, args, editor, consumer: str = "ours", nap_ms: float = 
             profilers = start_profilers(server, readers, args)
         warm_up_publisher(editor)
         server_cpu0, gen_cpu0 = server.cpu(), sum(g.cpu() for g in generators)
-        window_start = time.monotonic()
+        window_start, window_wall_start = time.monotonic(), time.time()
         sent, calls = publish_posts(event, editor, args.posts, args.interval)
         for g in generators:
             g.wait_for("complete", args.drain_timeout)
         window = time.monotonic() - window_start
         server_cpu = server.cpu() - server_cpu0
+        time.sleep(0.3)  # the workers' counts are written every 0.2 s
+        full_gc_pauses = server.full_gc_passes(window_wall_start)
         gen_cpu = sum(g.cpu() for g in generators) - gen_cpu0
         if args.profile:
             for p in profilers:
@@ -439,6 +459,7 @@ def run_one(readers: int, args, editor, consumer: str = "ours", nap_ms: float = 
         window=window,
         server_cpu=server_cpu,
         gen_cpu=gen_cpu,
+        full_gc_pauses=full_gc_pauses,
         rss_before=rss_before,
         rss_after=rss_after,
         per_worker=per_worker,
@@ -493,6 +514,7 @@ def summarize(
     window,
     server_cpu,
     gen_cpu,
+    full_gc_pauses,
     rss_before,
     rss_after,
     per_worker,
@@ -542,6 +564,8 @@ def summarize(
         "server_cpu_seconds": server_cpu,
         "server_cpu_us_per_delivery": server_cpu / delivered * 1e6 if delivered else float("nan"),
         "loadgen_cpu_seconds": gen_cpu,
+        "full_gc_passes_window": len(full_gc_pauses),
+        "full_gc_longest_window": max(full_gc_pauses, default=0.0),
         "rss_per_connection_kib": (sum(rss_after) - sum(rss_before)) / max(opened, 1) / 1024,
         "rss_after_mib": [round(r / 2**20, 1) for r in rss_after],
         "sockets_per_worker": per_worker,
@@ -575,8 +599,8 @@ def machine() -> str:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| consumer | loadgen nap | readers | connect | delivered | p50 | p99 | max | worst post p99 | publish call p50 | server CPU (window) | CPU/delivery | loadgen CPU | server RSS/conn | sockets per worker | load avg after |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| consumer | loadgen nap | readers | connect | delivered | p50 | p99 | max | worst post p99 | publish call p50 | server CPU (window) | CPU/delivery | loadgen CPU | full GC passes in window (longest) | server RSS/conn | sockets per worker | load avg after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rows:
         ms = lambda s: f"{s * 1000:.0f} ms"  # noqa: E731
@@ -585,6 +609,7 @@ def table(rows: list[dict]) -> str:
             f"| {ms(r['p50'])} | {ms(r['p99'])} | {ms(r['max'])} | {ms(r['worst_post_p99'])} | {ms(r['publish_call_p50'])} "
             f"| {r['server_cpu_seconds']:.1f} s ({r['window_seconds']:.0f} s) "
             f"| {r['server_cpu_us_per_delivery']:.0f} µs | {r['loadgen_cpu_seconds']:.1f} s "
+            f"| {r['full_gc_passes_window']} ({ms(r['full_gc_longest_window'])}) "
             f"| {r['rss_per_connection_kib']:.1f} KiB | {'/'.join(str(c) for c in r['sockets_per_worker'])} "
             f"| {' '.join(f'{x:.1f}' for x in r['loadavg_after'])} |"
         )
