@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import user_has_byline
 from liveblog import rendering
 from liveblog.broadcast import newsroom_notify_on_commit
 from liveblog.changelog import change_log, event_lock, seq_take
@@ -490,10 +491,19 @@ def _post_log_public_state(event: Event, post: Post, *, by, public_action: str) 
 
 
 def _bylines_set(post: Post, authors: Sequence) -> None:
+    authors = list(dict.fromkeys(authors))
+    # The newsroom sends a journalist without a display name to set one before writing; an
+    # API token's holder (or an author credited by others) never passes there.
+    nameless = [author.username for author in authors if not user_has_byline(author)]
+    if nameless:
+        raise ValidationError(
+            "A byline shows the name readers see, and %(who)s has none yet: set it in the newsroom, "
+            "under Your byline, before writing.",
+            params={"who": ", ".join(nameless)},
+            code="display_name_missing",
+        )
     Byline.objects.filter(post=post).delete()
-    Byline.objects.bulk_create(
-        Byline(post=post, author=author, position=i) for i, author in enumerate(dict.fromkeys(authors))
-    )
+    Byline.objects.bulk_create(Byline(post=post, author=author, position=i) for i, author in enumerate(authors))
 
 
 def _quote_create(post: Post, quote: QuoteInput, *, position: int) -> Quote:

@@ -244,3 +244,17 @@ def test_drf_create_token_prints_a_working_token(editor, event):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.post(posts_url(event), {"headline": "Via token"}, format="json").status_code == 201
+
+
+def test_a_journalist_without_a_byline_name_cannot_post_through_the_api(event):
+    from tests.conftest import make_user
+    from tests.liveblog.api.conftest import token_client
+
+    nameless = token_client(make_user("ada", "editor"))  # e.g. an account made by createsuperuser
+    response = nameless.post(posts_url(event), {"headline": "Talks resume", "status": "published"}, format="json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["message"].startswith("A byline shows the name readers see, and ada has none yet")
+    assert not Post.objects.exists()
+    assert not EventChange.objects.filter(event=event).exists()
