@@ -321,7 +321,11 @@
     var title = eventEl.querySelector("[data-event-title]");
     if (title) title.textContent = state.title;
     var standfirst = eventEl.querySelector("[data-event-standfirst]");
-    if (standfirst) standfirst.textContent = state.standfirst;
+    if (standfirst) {
+      standfirst.textContent = state.standfirst;
+      // A page loaded while the event had none keeps the element, hidden, for this moment.
+      standfirst.hidden = !state.standfirst;
+    }
     var ended = document.getElementById("event-ended");
     if (ended) ended.hidden = state.status !== "ended";
     if (state.status === "ended") announce("Live coverage has ended");

@@ -277,3 +277,28 @@ async def test_on_a_phone_the_first_update_starts_on_the_first_screen(browser, l
     # Key points and key events are there, collapsed.
     assert await phone.evaluate("!document.getElementById('key-points').open && !document.getElementById('key-events').open")
     await context.close()
+
+
+async def test_event_title_standfirst_and_end_follow_live(page, live_server_url, in_thread, editor, event):
+    # The event starts with no standfirst: the page keeps an empty, hidden one for later.
+    await open_live_page(page, live_server_url, event)
+    standfirst = page.locator("[data-event-standfirst]")
+    assert await standfirst.is_hidden()
+
+    await in_thread(
+        services.event_update, event=event, by=editor, title="Coalition summit: day two",
+        standfirst="Leaders return to the table after a night of talks.",
+    )
+    await page.wait_for_function(
+        "document.querySelector('[data-event-title]').textContent === 'Coalition summit: day two'", timeout=2000
+    )
+    assert await standfirst.is_visible()
+    assert await standfirst.inner_text() == "Leaders return to the table after a night of talks."
+
+    await in_thread(services.event_update, event=event, by=editor, standfirst="")
+    await page.wait_for_function("document.querySelector('[data-event-standfirst]').hidden", timeout=2000)
+
+    await in_thread(services.event_set_status, event=event, status="ended", by=editor)
+    await page.wait_for_selector("#event-ended", state="visible", timeout=2000)
+    assert await page.locator("[data-event-status]").text_content() == "Ended"
+
