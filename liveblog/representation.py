@@ -99,8 +99,29 @@ def absolute_links(post: dict, *, absolute: Callable[[str], str]) -> dict:
     }
 
 
+def event_lead_image(event: Event) -> dict | None:
+    """The picture at the top of the live page (and in link previews), or None."""
+    if not event.lead_image:
+        return None
+    return {
+        "url": event.lead_image.url,
+        "width": event.lead_image_width,
+        "height": event.lead_image_height,
+        "alt_text": event.lead_image_alt,
+    }
+
+
+def event_absolute_links(state: dict, *, absolute: Callable[[str], str]) -> dict:
+    """`state` (from `event_public`) with its lead image's URL made absolute by `absolute`.
+    A change logged before events carried their lead image has none and comes back as it is."""
+    image = state.get("lead_image")
+    if not image:
+        return state
+    return {**state, "lead_image": {**image, "url": absolute(image["url"])}}
+
+
 def event_public(event: Event) -> dict:
-    """The event's title, standfirst, status and times, as the live socket sends them."""
+    """The event's title, standfirst, status, times and lead image, as the live socket sends them."""
     return {
         "slug": event.slug,
         "title": event.title,
@@ -108,4 +129,5 @@ def event_public(event: Event) -> dict:
         "status": event.status,
         "starts_at": timestamp(event.starts_at),
         "ends_at": timestamp(event.ends_at),
+        "lead_image": event_lead_image(event),
     }

@@ -74,6 +74,15 @@ class MediaItemSerializer(serializers.Serializer):
     credit = serializers.CharField()
 
 
+class LeadImageSerializer(serializers.Serializer):
+    """The picture at the top of an event's live page (for the schema, like MediaItemSerializer)."""
+
+    url = serializers.URLField()
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    alt_text = serializers.CharField()
+
+
 class PostSerializer(PublicModelSerializer):
     """A post as readers see it (drafts only reach the journalists who may edit them).
 
@@ -134,14 +143,22 @@ class EventSerializer(PublicModelSerializer):
     url = serializers.SerializerMethodField(help_text="This event in the API.")
     posts_url = serializers.SerializerMethodField()
     live_url = serializers.SerializerMethodField(help_text="The event's live page, for readers.")
+    lead_image = serializers.SerializerMethodField(help_text="The picture at the top of the live page, or null.")
 
     class Meta:
         model = Event
         fields = [
-            "slug", "title", "standfirst", "status", "time_zone", "starts_at", "ends_at", "seq",
+            "slug", "title", "standfirst", "status", "time_zone", "starts_at", "ends_at", "lead_image", "seq",
             "url", "posts_url", "live_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(LeadImageSerializer(allow_null=True))
+    def get_lead_image(self, event: Event) -> dict | None:
+        state = representation.event_absolute_links(
+            {"lead_image": representation.event_lead_image(event)}, absolute=self.context["request"].build_absolute_uri
+        )
+        return state["lead_image"]
 
     def get_url(self, event: Event) -> str:
         return reverse("api:event-detail", kwargs={"slug": event.slug}, request=self.context["request"])
@@ -217,6 +234,8 @@ def change_for_partner(message: str, *, absolute) -> dict:
     if post is not None:
         post.pop("html", None)
         change["post"] = representation.absolute_links(post, absolute=absolute)
+    if change.get("type") == "event":
+        change["event"] = representation.event_absolute_links(change["event"], absolute=absolute)
     return change
 
 
@@ -233,9 +252,12 @@ class ChangedPostSerializer(PostSerializer):
 class EventStateSerializer(PublicModelSerializer):
     """The event as a change of type `event` carries it (`representation.event_public`)."""
 
+    # Not in changes logged before events carried their lead image.
+    lead_image = LeadImageSerializer(read_only=True, allow_null=True, required=False)
+
     class Meta:
         model = Event
-        fields = ["slug", "title", "standfirst", "status", "starts_at", "ends_at"]
+        fields = ["slug", "title", "standfirst", "status", "starts_at", "ends_at", "lead_image"]
         read_only_fields = fields
 
     def to_representation(self, event: Event) -> dict:

@@ -328,7 +328,34 @@
     }
     var ended = document.getElementById("event-ended");
     if (ended) ended.hidden = state.status !== "ended";
+    // The key-events view shows no lead picture; a change logged before events carried one has none.
+    if ("lead_image" in state && eventEl.dataset.filter !== "key-events") applyLeadImage(state.lead_image, ended);
     if (state.status === "ended") announce("Live coverage has ended");
+  }
+
+  function applyLeadImage(image, before) {
+    var figure = eventEl.querySelector(".event__lead");
+    if (!image) {
+      if (figure) figure.remove();
+      return;
+    }
+    if (!figure) {
+      if (!before) return; // a page without the event's header (the embed)
+      figure = document.createElement("figure");
+      figure.className = "event__lead";
+      figure.appendChild(document.createElement("img"));
+      before.parentNode.insertBefore(figure, before);
+    }
+    var img = figure.querySelector("img");
+    img.src = image.url;
+    img.alt = image.alt_text;
+    if (image.width && image.height) {
+      img.width = image.width;
+      img.height = image.height;
+    } else {
+      img.removeAttribute("width");
+      img.removeAttribute("height");
+    }
   }
 
   function replaceHtml(element, html) {

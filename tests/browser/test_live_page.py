@@ -6,7 +6,7 @@ import re
 import pytest
 
 from liveblog import services
-from tests.helpers import publish
+from tests.helpers import png, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -302,3 +302,25 @@ async def test_event_title_standfirst_and_end_follow_live(page, live_server_url,
     await page.wait_for_selector("#event-ended", state="visible", timeout=2000)
     assert await page.locator("[data-event-status]").text_content() == "Ended"
 
+
+async def test_a_lead_image_set_after_the_page_loaded_appears_without_reload(
+    page, live_server_url, in_thread, editor, event
+):
+    await open_live_page(page, live_server_url, event)
+    assert await page.locator(".event__lead").count() == 0
+
+    await in_thread(
+        services.event_set_lead_image, event=event, by=editor, image=png("table.png", size=(64, 48)),
+        alt_text="Leaders at the negotiating table",
+    )
+    picture = page.locator(".event__lead img")
+    await picture.wait_for(timeout=2000)
+    assert await picture.get_attribute("alt") == "Leaders at the negotiating table"
+    assert (await picture.get_attribute("width"), await picture.get_attribute("height")) == ("64", "48")
+    # The same picture a fresh load shows.
+    fresh = await page.context.new_page()
+    await fresh.goto(f"{live_server_url}/live/{event.slug}/")
+    fresh_picture = fresh.locator(".event__lead img")
+    assert re.search(r"/media/events/.+\.png$", await fresh_picture.get_attribute("src"))
+    assert await picture.evaluate("img => img.src") == await fresh_picture.evaluate("img => img.src")
+    assert await fresh_picture.get_attribute("alt") == "Leaders at the negotiating table"

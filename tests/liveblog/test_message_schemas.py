@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from config.asgi import application
 from liveblog import services
+from liveblog.api.serializers import change_for_partner
 from liveblog.models import Event, EventChange, Post
 from liveblog.services import QuoteInput
 from tests.helpers import png
@@ -60,6 +61,7 @@ def every_kind_of_change(*, editor, event, speaker):
     services.event_set_key_points(event=event, points=["Leaders meet", "Talks resume"], by=editor)
     services.event_set_status(event=event, status=Event.Status.ENDED, by=editor)
     services.event_update(event=event, by=editor, title="Coalition summit, day one", standfirst="Leaders met.")
+    services.event_set_lead_image(event=event, by=editor, image=png("table.png"), alt_text="Leaders at the table")
     return post, Event.objects.get(pk=event.pk).seq
 
 
@@ -172,9 +174,13 @@ def test_the_posts_api_sends_exactly_what_its_schema_describes(editor, event, sp
 def test_the_event_api_and_the_event_change_agree(editor, event, speaker):
     every_kind_of_change(editor=editor, event=event, speaker=speaker)
     detail = APIClient().get(f"/api/v1/events/{event.slug}/").json()
-    sent = json.loads(EventChange.objects.filter(event=event).order_by("seq").last().message)["event"]
+    message = EventChange.objects.filter(event=event).order_by("seq").last().message
+    sent = change_for_partner(message, absolute=lambda url: f"http://testserver{url}")["event"]
     assert sent == {key: detail[key] for key in sent}
     assert sent["ends_at"].endswith("Z")
+    assert sent["lead_image"]["alt_text"] == "Leaders at the table"
+    assert sent["lead_image"]["url"].startswith("http://testserver/media/events/")
+    assert json.loads(message)["event"]["lead_image"]["url"].startswith("/media/events/")  # readers: same site
 
 
 # The schemas do reject what they do not describe ---------------------------------------------
