@@ -14,6 +14,8 @@ One tick (`webhooks_deliver`, run by the scheduler's worker, liveblog/scheduler.
    endpoint that failed on exponential backoff; one failing for GIVE_UP_AFTER is
    disabled, with the reason, until someone turns it back on in the admin.
 
+Once an hour a tick also deletes the log's attempts older than LOG_KEPT.
+
 Delivery is at least once: if the worker dies between a partner's 2xx and
 the record of it, the change is sent again. Partners dedupe on (event, seq).
 
@@ -55,6 +57,12 @@ MAX_RETRY_WAIT = timedelta(hours=1)
 GIVE_UP_AFTER = timedelta(hours=24)
 # Any fixed number; the one delivering process in a cluster holds this PostgreSQL lock while it ticks.
 ADVISORY_LOCK_KEY = 0x6C62_7768  # "lbwh"
+# The delivery log (every attempt, in the admin) keeps this long: a busy day is one row per
+# change per endpoint, and more per retry. Endpoints keep why they were turned off on their own row.
+LOG_KEPT = timedelta(days=14)
+PRUNE_EVERY = timedelta(hours=1)
+PRUNE_BATCH = 5000  # rows per DELETE, so pruning a long backlog never holds a long lock
+_pruned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -95,10 +103,14 @@ def webhooks_deliver(*, now: datetime | None = None) -> int:
 
     `now` is the tick's clock (due times, signatures, the log, backoff); tests pass their own.
     """
+    global _pruned_at
     now = now or timezone.now()
     with _one_delivering_process() as is_ours:
         if not is_ours:
             return 0
+        if _pruned_at is None or not timedelta(0) <= now - _pruned_at < PRUNE_EVERY:
+            webhook_log_prune(now=now)
+            _pruned_at = now
         work = [(endpoint, pending) for endpoint in _endpoints_due(now) if (pending := _pending_for(endpoint))]
         if not work:
             return 0
@@ -111,6 +123,17 @@ def webhooks_deliver(*, now: datetime | None = None) -> int:
             except Exception:
                 logger.exception("Could not record deliveries to webhook %s; they will be sent again", endpoint.pk)
         return delivered
+
+
+def webhook_log_prune(*, now: datetime) -> int:
+    """Delete delivery attempts older than LOG_KEPT, a batch at a time; returns how many."""
+    old = WebhookDelivery.objects.filter(attempted_at__lt=now - LOG_KEPT).order_by()
+    pruned = 0
+    while ids := list(old.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        pruned += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    if pruned:
+        logger.info("Pruned %d webhook delivery attempt(s) older than %d days", pruned, LOG_KEPT.days)
+    return pruned
 
 
 def webhooks_deliver_between_connections() -> int:

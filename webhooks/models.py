@@ -77,7 +77,10 @@ class WebhookDelivery(models.Model):
         verbose_name = "webhook delivery"
         verbose_name_plural = "webhook deliveries"
         ordering = ["-attempted_at", "-pk"]
-        indexes = [models.Index(fields=["endpoint", "-attempted_at"], name="webhook_delivery_recent")]
+        indexes = [
+            models.Index(fields=["endpoint", "-attempted_at"], name="webhook_delivery_recent"),
+            models.Index(fields=["attempted_at"], name="webhook_delivery_age"),  # pruning
+        ]
 
     def __str__(self) -> str:
         outcome = "delivered" if self.is_success else "failed"

@@ -282,3 +282,40 @@ def test_a_second_delivering_process_waits_for_the_first(event, publish, partner
         other_process.close()  # its lock goes with its session
 
     assert webhooks_deliver(now=clock.now) == 1
+
+
+def test_the_delivery_log_keeps_two_weeks_and_nothing_is_sent_again(event, publish, partner, receiver, clock, monkeypatch):
+    monkeypatch.setattr(delivery, "_pruned_at", None)
+    endpoint, secret = register(partner, receiver, event)
+    publish("Day one")
+    assert webhooks_deliver(now=clock.now) == 1
+
+    publish("Two weeks on")
+    assert webhooks_deliver(now=clock.advance(days=14, seconds=1)) == 1
+
+    # The first attempt is past LOG_KEPT and gone; the cursor did not move back.
+    assert [(row.seq, row.is_success) for row in WebhookDelivery.objects.filter(endpoint=endpoint)] == [(2, True)]
+    assert [verified(request, secret)["post"]["headline"] for request in receiver.requests] == ["Day one", "Two weeks on"]
+    assert webhooks_deliver(now=clock.advance(hours=2)) == 0
+    assert len(receiver.requests) == 2
+
+
+def test_a_long_log_is_pruned_a_batch_at_a_time_and_at_most_hourly(event, publish, partner, receiver, clock, monkeypatch):
+    monkeypatch.setattr(delivery, "PRUNE_BATCH", 2)
+    endpoint, _ = register(partner, receiver, event)
+    for headline in ("One", "Two", "Three", "Four", "Five"):
+        publish(headline)
+    assert webhooks_deliver(now=clock.now) == 5
+
+    assert delivery.webhook_log_prune(now=clock.advance(days=14)) == 0  # exactly two weeks: kept
+    assert delivery.webhook_log_prune(now=clock.advance(seconds=1)) == 5
+    assert not WebhookDelivery.objects.filter(endpoint=endpoint).exists()
+
+    # A tick prunes once an hour: an attempt that ages meanwhile waits for the next hour's.
+    publish("Six")
+    assert webhooks_deliver(now=clock.now) == 1
+    monkeypatch.setattr(delivery, "_pruned_at", clock.advance(days=14))  # "Six" not old yet
+    webhooks_deliver(now=clock.advance(minutes=30))
+    assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 1
+    webhooks_deliver(now=clock.advance(minutes=30))
+    assert not WebhookDelivery.objects.filter(endpoint=endpoint).exists()
